@@ -1,0 +1,317 @@
+"""One full check: every active register entry fetched, judged, stored, exported.
+
+The crawl runs in worker processes (``crawler.fetch.worker``), URLs sharded by host so
+that per-host politeness holds and both cores work. This process judges each answer as it
+arrives, commits it at once, and writes results.json / results.csv at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from crawler.config import Config
+from crawler.fetch import wire
+from crawler.model import CheckResult, Entry, ErrorKind, Extraction, Fetch, Status
+from crawler.outage import assess
+from crawler.store.api import Store
+from crawler.urls import InvalidURL, request_url
+from crawler.verdict import judge
+
+EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+RESULT_FIELDS = (
+    "entry_id", "url", "final_url", "status", "reason", "http_status", "redirects",
+    "title", "language", "content_type", "error", "elapsed_ms",
+)  # fmt: skip
+
+
+class RunInterrupted(Exception):
+    """SIGTERM or SIGINT arrived: stop the workers, keep what was stored."""
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    state: str
+    counts: dict[str, int]
+    message: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.state == "inconclusive":
+            return EXIT_INCONCLUSIVE
+        bad = self.counts.get(Status.BROKEN, 0) + self.counts.get(Status.INVALID, 0)
+        return EXIT_BROKEN if bad or self.state != "complete" else EXIT_OK
+
+
+ProgressFn = Callable[[CheckResult, int, int], None]
+
+
+def run_check(
+    config: Config,
+    store: Store,
+    entries: Sequence[Entry],
+    *,
+    register: str,
+    out_dir: Path | None,
+    progress: ProgressFn | None = None,
+) -> RunOutcome:
+    """Check ``entries`` (already synced into ``store``) and record a run."""
+    run_id = store.start_run(register)
+    check = config.check
+    by_url: dict[str, list[Entry]] = defaultdict(list)
+    results: dict[int, CheckResult] = {}
+    fetches: dict[str, Fetch] = {}
+    total = len(entries)
+
+    def record(entry: Entry, fetch: Fetch, extraction: Extraction) -> None:
+        result = make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
+        store.add_result(run_id, result)
+        results[entry.id] = result
+        if progress is not None:
+            progress(result, len(results), total)
+
+    for entry in entries:
+        try:
+            by_url[request_url(entry.url)].append(entry)
+        except InvalidURL as exc:
+            record(
+                entry,
+                Fetch(entry.url, error=ErrorKind.INVALID_URL, error_text=str(exc)),
+                Extraction(),
+            )
+
+    previous = _install_signal_handlers()
+    try:
+        for key, fetch, extraction in crawl(list(by_url), config):
+            fetches[key] = fetch
+            for entry in by_url.pop(key, []):
+                record(entry, fetch, extraction)
+        for key, stranded in by_url.items():  # a worker died before answering these
+            fetch = Fetch(key, error=ErrorKind.OTHER, error_text="the crawl worker stopped early")
+            fetches[key] = fetch
+            for entry in stranded:
+                record(entry, fetch, Extraction())
+    except RunInterrupted:
+        message = "aborted: stopped by a signal before the run finished"
+        store.abort_run(run_id, message)
+        return RunOutcome(
+            run_id,
+            "aborted",
+            dict(Counter(r.status for r in results.values())),
+            message,
+            list(results.values()),
+        )
+    finally:
+        _restore_signal_handlers(previous)
+
+    outage = assess(fetches.values(), share=check.outage_share, min_hosts=check.outage_min_hosts)
+    state, message = "complete", ""
+    if outage.inconclusive:
+        state, message = "inconclusive", outage.message
+        # Re-judge what the outage explains; the stored rows are replaced.
+        for result in list(results.values()):
+            fetch = fetches.get(result.requested_url)
+            if fetch is not None and fetch.error is not None:
+                entry = Entry(result.entry_id, "", "", "", result.url)
+                redone = make_result(
+                    entry, fetch, Extraction(), network_down=True, max_redirects=check.max_redirects
+                )
+                store.add_result(run_id, redone)
+                results[result.entry_id] = redone
+    store.finish_run(run_id, state, message or None)
+    ordered = [results[e.id] for e in entries if e.id in results]
+    outcome = RunOutcome(
+        run_id, state, dict(Counter(r.status.value for r in ordered)), message, ordered
+    )
+    if out_dir is not None:
+        write_outputs(store, run_id, ordered, out_dir)
+    return outcome
+
+
+def make_result(
+    entry: Entry,
+    fetch: Fetch,
+    extraction: Extraction,
+    *,
+    max_redirects: int = 10,
+    network_down: bool = False,
+) -> CheckResult:
+    verdict = judge(fetch, max_redirects=max_redirects, network_down=network_down)
+    return CheckResult(
+        entry_id=entry.id,
+        url=entry.url,
+        requested_url=fetch.requested_url,
+        status=verdict.status,
+        reason=verdict.reason,
+        advice=verdict.advice,
+        final_url=fetch.final_url,
+        http_status=fetch.http_status,
+        redirects=fetch.hops,
+        minor=verdict.minor,
+        title=extraction.title,
+        title_source=extraction.title_source,
+        language=extraction.language,
+        language_source=extraction.language_source,
+        content_type=fetch.content_type,
+        size=fetch.size,
+        elapsed_ms=fetch.elapsed_ms,
+        error=fetch.error_text,
+        notes=verdict.notes
+        + extraction.notes
+        + (("body truncated at the size cap",) if fetch.truncated else ()),
+    )
+
+
+# -- the crawl workers ---------------------------------------------------------------
+
+
+def shard_by_host(urls: Sequence[str], workers: int) -> list[list[str]]:
+    """Split URLs into at most ``workers`` shards, each host wholly in one shard
+    (so per-host politeness holds), balancing the number of URLs (largest host first)."""
+    by_host: dict[str, list[str]] = defaultdict(list)
+    for url in urls:
+        by_host[(urlsplit(url).hostname or "").lower()].append(url)
+    shards: list[list[str]] = [[] for _ in range(max(1, min(workers, len(by_host))))]
+    for _host, group in sorted(by_host.items(), key=lambda kv: -len(kv[1])):
+        min(shards, key=len).extend(group)
+    return [s for s in shards if s]
+
+
+def crawl(urls: Sequence[str], config: Config) -> Iterator[tuple[str, Fetch, Extraction]]:
+    """Fetch ``urls`` in worker processes; yield each answer as it arrives."""
+    if not urls:
+        return
+    check = config.check
+    workers = check.workers or os.cpu_count() or 1
+    job_check = asdict(check)
+    deadline = time.monotonic() + check.run_budget + 60  # the workers stop themselves first
+    procs: list[subprocess.Popen[str]] = []
+    selector = selectors.DefaultSelector()
+    try:
+        for shard in shard_by_host(urls, workers):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "crawler.fetch.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                start_new_session=True,  # a Ctrl-C reaches us; we stop the workers
+            )
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write(json.dumps({"check": job_check, "urls": shard}))
+            proc.stdin.close()
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            procs.append(proc)
+        open_streams = len(procs)
+        while open_streams:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            for key, _ in selector.select(timeout=min(remaining, 1.0)):
+                stream: IO[str] = key.fileobj  # type: ignore[assignment]
+                line = stream.readline()
+                if not line:
+                    selector.unregister(stream)
+                    open_streams -= 1
+                    continue
+                yield wire.decode(line)
+    finally:
+        selector.close()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _install_signal_handlers() -> dict[int, Any]:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise RunInterrupted(signal.Signals(signum).name)
+
+    previous: dict[int, Any] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            previous[sig] = signal.signal(sig, stop)
+        except ValueError:  # not the main thread: the caller handles signals
+            pass
+    return previous
+
+
+def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+# -- outputs ------------------------------------------------------------------------
+
+
+def result_row(result: CheckResult) -> dict[str, Any]:
+    """One result in the exported shape (results.json / results.csv)."""
+    return {
+        "entry_id": result.entry_id,
+        "url": result.url,
+        "final_url": result.final_url,
+        "status": result.status.value,
+        "reason": result.reason,
+        "http_status": result.http_status,
+        "redirects": [{"url": h.url, "status": h.status} for h in result.redirects],
+        "title": result.title,
+        "language": result.language,
+        "content_type": result.content_type,
+        "error": result.error,
+        "elapsed_ms": result.elapsed_ms,
+    }
+
+
+def write_outputs(store: Store, run_id: int, results: Sequence[CheckResult], out_dir: Path) -> None:
+    run = store.get_run(run_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = [result_row(r) for r in results]
+    doc = {
+        "run": {
+            "id": run.id,
+            "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at),
+            "register": run.register,
+            "state": run.state,
+            "counts": run.counts,
+        },
+        "results": rows,
+    }
+    _atomic_write(out_dir / "results.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    tmp = out_dir / "results.csv.tmp"
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=RESULT_FIELDS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "redirects": json.dumps(row["redirects"], ensure_ascii=False)})
+    tmp.replace(out_dir / "results.csv")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

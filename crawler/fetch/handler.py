@@ -1,0 +1,200 @@
+"""Scrapy's aiohttp download handler, with a host map, our TLS trust and precise errors.
+
+Why this handler and not the default Twisted one: aiohttp lets a resolver answer with an
+address *and a port*, which is exactly a host map (curl's ``--connect-to``): the URL, the
+Host header and TLS SNI keep the real name, only the connection goes elsewhere. That is how
+the whole register replays against the simulated web, and how split-DNS setups are served.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, cast
+
+import aiohttp
+import idna
+import yarl
+from aiohttp.abc import AbstractResolver, ResolveResult
+from scrapy.core.downloader.handlers._aiohttp import AiohttpDownloadHandler, _ClientResponse
+from scrapy.core.downloader.handlers._base_streaming import BaseStreamingDownloadHandler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    UnsupportedURLSchemeError,
+)
+
+from crawler.fetch.errors import (
+    ConnectionResetError_,
+    ProtocolError,
+    TLSCertificateError,
+    TLSHandshakeError,
+)
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+
+def _idna(host: str) -> str:
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return host.lower()
+
+
+def parse_host_map(host_map: Mapping[str, str]) -> dict[str, tuple[str, int | None]]:
+    """{"host[:port]": "addr[:port]"} -> {"host[:port]" (IDNA): (addr, port or None)}.
+
+    Raises ValueError naming the bad entry.
+    """
+    parsed: dict[str, tuple[str, int | None]] = {}
+    for key, target in host_map.items():
+        host, _, port = key.rpartition(":") if key.count(":") == 1 else (key, "", "")
+        if not host:
+            raise ValueError(f"host_map: bad key {key!r} (expected host or host:port)")
+        addr, sep, tport = target.rpartition(":")
+        if not sep:
+            addr, tport = target, ""
+        try:
+            mapped_port = int(tport) if tport else None
+            if port:
+                int(port)
+        except ValueError:
+            raise ValueError(f"host_map: bad entry {key!r} = {target!r}") from None
+        name = _idna(host)
+        parsed[f"{name}:{port}" if port else name] = (addr, mapped_port)
+    return parsed
+
+
+class HostMapResolver(AbstractResolver):
+    """Answers mapped names from the host map; others by the system, or not at all."""
+
+    def __init__(self, host_map: Mapping[str, str], *, resolve_unmapped: bool) -> None:
+        self._map = parse_host_map(host_map)
+        self._fallback: AbstractResolver | None = (
+            aiohttp.ThreadedResolver() if resolve_unmapped else None
+        )
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        name = host.rstrip(".").lower()
+        hit = self._map.get(f"{name}:{port}") or self._map.get(name)
+        if hit is not None:
+            addr, mapped_port = hit
+            return [
+                {
+                    "hostname": host,
+                    "host": addr,
+                    "port": mapped_port if mapped_port is not None else port,
+                    "family": socket.AF_INET6 if ":" in addr else socket.AF_INET,
+                    "proto": 0,
+                    "flags": socket.AI_NUMERICHOST,
+                }
+            ]
+        if self._fallback is None:
+            raise OSError(socket.EAI_NONAME, f"{host}: name not in the host map")
+        return await self._fallback.resolve(host, port, family)
+
+    async def close(self) -> None:
+        if self._fallback is not None:
+            await self._fallback.close()
+
+
+def make_ssl_context(*, verify: bool, ca_bundle: str) -> ssl.SSLContext:
+    """The system trust store plus an optional extra bundle (corporate proxies, own CAs)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if verify:
+        ctx.check_hostname = True
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_default_certs()
+        if ca_bundle:
+            ctx.load_verify_locations(cafile=ca_bundle)
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class LinkwachtDownloadHandler(AiohttpDownloadHandler):
+    # We rely on it knowingly: the host map needs it (see the module docstring).
+    experimental = False
+
+    def __init__(self, crawler: Crawler) -> None:
+        # The parent's own session is skipped: same options as it, plus our resolver.
+        BaseStreamingDownloadHandler.__init__(self, crawler)
+        settings = crawler.settings
+        connector = aiohttp.TCPConnector(
+            limit=self._pool_size_total,
+            limit_per_host=self._pool_size_per_host,
+            resolver=HostMapResolver(
+                settings.getdict("LINKWACHT_HOST_MAP"),
+                resolve_unmapped=settings.getbool("LINKWACHT_RESOLVE_UNMAPPED", True),
+            ),
+            ttl_dns_cache=300,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            auto_decompress=False,
+            response_class=_ClientResponse,
+            skip_auto_headers=("Accept", "Accept-Encoding", "Content-Type", "User-Agent"),
+            trust_env=False,  # Scrapy's HttpProxyMiddleware reads the *_PROXY variables
+        )
+        self._ssl_context = make_ssl_context(
+            verify=settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"),
+            ca_bundle=settings.get("LINKWACHT_CA_BUNDLE", ""),
+        )
+
+    @asynccontextmanager
+    async def _make_request(  # type: ignore[override]
+        self, request: Request, timeout: float
+    ) -> AsyncIterator[_ClientResponse]:
+        """The parent's request, with errors told apart precisely (TLS, reset, protocol)."""
+        proxy = self._extract_proxy_url_with_creds(request)
+        headers = self._request_headers(request).to_tuple_list()
+        # The URL was encoded once by us (crawler.urls); yarl must not re-encode it.
+        url = yarl.URL(request.url, encoded=True)
+        try:
+            async with await self._session.request(
+                request.method,
+                url,
+                data=request.body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                ssl=self._ssl_context,
+                allow_redirects=False,
+                proxy=proxy,
+            ) as response:
+                yield cast("_ClientResponse", response)
+        except TimeoutError as e:
+            raise DownloadTimeoutError(f"no complete answer within {timeout:g} s") from e
+        except (aiohttp.InvalidUrlClientError, aiohttp.NonHttpUrlClientError) as e:
+            raise UnsupportedURLSchemeError(str(e)) from e
+        except aiohttp.ClientConnectorCertificateError as e:
+            raise TLSCertificateError(_tls_reason(e.certificate_error)) from e
+        except aiohttp.ClientConnectorSSLError as e:
+            raise TLSHandshakeError(str(e)) from e
+        except aiohttp.ClientConnectorDNSError as e:
+            raise CannotResolveHostError(f"cannot resolve {url.host}") from e
+        except aiohttp.ClientConnectorError as e:
+            raise DownloadConnectionRefusedError(str(e.os_error or e)) from e
+        except aiohttp.ClientResponseError as e:  # malformed status line or headers
+            raise ProtocolError(f"invalid HTTP answer: {e.message}") from e
+        except aiohttp.ServerDisconnectedError as e:
+            raise ConnectionResetError_("the server closed the connection") from e
+        except aiohttp.ClientOSError as e:
+            raise ConnectionResetError_(str(e)) from e
+        except aiohttp.ClientPayloadError:
+            raise  # data loss: the base class decides (flags the response)
+        except aiohttp.ClientError as e:
+            raise ProtocolError(str(e)) from e
+
+
+def _tls_reason(err: Any) -> str:
+    verify = getattr(err, "verify_message", None)
+    return f"certificate verify failed: {verify}" if verify else str(err)

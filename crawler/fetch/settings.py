@@ -1,0 +1,55 @@
+"""Scrapy settings from our configuration: every default that matters set explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.config import CheckConfig
+
+
+def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
+    handler = "crawler.fetch.handler.LinkwachtDownloadHandler"
+    settings: dict[str, Any] = {
+        "BOT_NAME": "linkwacht",
+        "USER_AGENT": check.user_agent,
+        "ROBOTSTXT_OBEY": check.robots_txt,
+        "ROBOTSTXT_USER_AGENT": "linkwacht",
+        "CONCURRENT_REQUESTS": check.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": check.per_host_concurrency,
+        "DOWNLOAD_DELAY": check.per_host_delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,  # the delay is a promise to the site owner
+        "DOWNLOAD_TIMEOUT": check.timeout,
+        # Network caps: our signal handlers stop reading at the per-type caps; this is the
+        # backstop, and HttpCompressionMiddleware applies it to the decompressed size.
+        "DOWNLOAD_MAXSIZE": check.max_decompressed_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "DOWNLOAD_FAIL_ON_DATALOSS": False,
+        "DOWNLOAD_VERIFY_CERTIFICATES": check.verify_tls,
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+        "LINKWACHT_HOST_MAP": dict(check.host_map),
+        "LINKWACHT_RESOLVE_UNMAPPED": check.resolve_unmapped,
+        "LINKWACHT_CA_BUNDLE": check.ca_bundle,
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "CLOSESPIDER_TIMEOUT": check.run_budget,
+        # Our spider follows redirects and retries itself (see spider.py).
+        "REDIRECT_ENABLED": False,
+        "METAREFRESH_ENABLED": False,
+        "RETRY_ENABLED": False,
+        "HTTPERROR_ALLOW_ALL": True,
+        "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.fetch.robots.SafeRobotsTxtMiddleware": 100,
+        },
+        # Off: nothing may listen on a port or write state behind the administrator's back.
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "LOGSTATS_INTERVAL": 0,
+        "MEMUSAGE_ENABLED": False,
+        "COOKIES_ENABLED": True,  # some sites set a cookie then redirect to themselves
+        "LOG_LEVEL": "WARNING",
+        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+    }
+    if check.proxy:
+        settings["HTTPPROXY_ENABLED"] = True
+    return settings

@@ -1,0 +1,316 @@
+"""The spider: one GET per URL, redirects followed by hand so every hop is on record.
+
+Scrapy's RedirectMiddleware and RetryMiddleware are off: we follow ``Location`` and meta
+refresh ourselves (recording each hop's status, spotting loops at once) and retry with
+backoff and ``Retry-After``, which Scrapy's retries ignore. The duplicate filter is off
+too: two register entries may share a URL, and a redirect may land on another entry's URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import StopDownload
+from scrapy.http import Headers, Request, Response
+from twisted.python.failure import Failure
+from w3lib.html import get_meta_refresh
+from w3lib.url import safe_url_string
+
+from crawler.challenge import is_challenge
+from crawler.config import CheckConfig
+from crawler.extract import extract, media_type
+from crawler.fetch.errors import RETRYABLE, classify
+from crawler.model import ErrorKind, Extraction, Fetch, Hop
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[str, Fetch, Extraction], None]
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+META_REFRESH_MAX_DELAY = 10  # seconds; a slower refresh is a page reloading itself
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+
+class CheckSpider(scrapy.Spider):
+    name = "linkwacht"
+
+    def __init__(self, urls: Iterable[str], sink: Sink, check: CheckConfig, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.urls = list(dict.fromkeys(urls))
+        self.sink = sink
+        self.check = check
+        self.pending: set[str] = set(self.urls)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CheckSpider:
+        spider: CheckSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.urls:
+            try:
+                yield self._request(url, key=url, hops=(), attempt=1)
+            except ValueError as exc:  # Scrapy refuses the URL itself
+                self._emit(
+                    url, Fetch(requested_url=url, error=ErrorKind.INVALID_URL, error_text=str(exc))
+                )
+
+    def _request(
+        self, url: str, *, key: str, hops: tuple[Hop, ...], attempt: int, elapsed: float = 0.0
+    ) -> Request:
+        return Request(
+            url,
+            callback=self.on_response,
+            errback=self.on_error,
+            dont_filter=True,
+            meta={
+                "lw_key": key,
+                "lw_hops": hops,
+                "lw_attempt": attempt,
+                "lw_elapsed": elapsed,
+                "lw_created": time.monotonic(),
+                "lw_bytes": 0,
+            },
+        )
+
+    # -- body caps: read only what a verdict and an extraction need -------------------
+
+    def _cap_for(self, content_type: str | None) -> int:
+        if content_type is None or content_type in HTML_TYPES or content_type.startswith("text/"):
+            return self.check.max_body_bytes
+        if content_type == "application/pdf":
+            return self.check.max_pdf_bytes
+        return 0  # zip, images, video: the headers tell all we need
+
+    def on_headers(
+        self, headers: Headers, body_length: int | None, request: Request, spider: Any = None
+    ) -> None:
+        raw = headers.get(b"Content-Type")
+        ctype, _ = media_type(raw.decode("latin-1") if raw else None)
+        cap = self._cap_for(ctype)
+        request.meta["lw_cap"] = cap
+        if cap == 0 or (body_length is not None and body_length > cap):
+            request.meta["lw_truncated"] = cap != 0
+            raise StopDownload(fail=False)
+
+    def on_bytes(self, data: bytes, request: Request, spider: Any = None) -> None:
+        meta = request.meta
+        meta["lw_bytes"] = received = meta.get("lw_bytes", 0) + len(data)
+        if received >= meta.get("lw_cap", self.check.max_body_bytes):
+            meta["lw_truncated"] = True
+            raise StopDownload(fail=False)
+
+    # -- answers ------------------------------------------------------------------------
+
+    async def on_response(self, response: Response) -> AsyncIterator[Request]:
+        meta = response.meta
+        key: str = meta["lw_key"]
+        hops: tuple[Hop, ...] = meta["lw_hops"]
+        elapsed = meta["lw_elapsed"] + meta.get("download_latency", 0.0)
+        status = response.status
+        headers = _lower_headers(response.headers)
+
+        location = headers.get("location")
+        if 300 <= status < 400 and location:
+            target = _resolve(response.url, location)
+            follow = self._follow(key, hops + (Hop(response.url, status),), target, elapsed)
+            if follow is not None:
+                yield follow
+            return
+
+        ctype, _charset = media_type(headers.get("content-type"))
+        body = response.body
+        if 200 <= status < 300 and (ctype in HTML_TYPES or ctype is None):
+            target = _meta_refresh(body, response.url)
+            if target is not None and target != response.url:
+                follow = self._follow(
+                    key, hops + (Hop(response.url, "meta_refresh"),), target, elapsed
+                )
+                if follow is not None:
+                    yield follow
+                return
+
+        attempt: int = meta["lw_attempt"]
+        if status in RETRY_STATUSES and attempt <= self.check.retries:
+            delay = self._retry_delay(attempt, headers.get("retry-after"))
+            if delay is not None:
+                await asyncio.sleep(delay)
+                yield self._request(
+                    response.url, key=key, hops=hops, attempt=attempt + 1, elapsed=elapsed
+                )
+                return
+
+        stopped = "download_stopped" in response.flags
+        length = headers.get("content-length")
+        size = int(length) if stopped and length and length.isdigit() else len(body)
+        fetch = Fetch(
+            requested_url=key,
+            hops=hops,
+            final_url=response.url,
+            http_status=status,
+            headers=headers,
+            content_type=ctype,
+            size=size,
+            body=b"",
+            truncated=bool(meta.get("lw_truncated")),
+            elapsed_ms=round(elapsed * 1000),
+            attempts=attempt,
+            challenge=is_challenge(status, headers, body),
+        )
+        extraction = Extraction()
+        if 200 <= status < 300 and body:
+            try:
+                extraction = extract(body, ctype, headers)
+            except Exception as exc:  # an extraction bug must not lose the verdict
+                log.exception("extraction failed for %s", response.url)
+                extraction = Extraction(notes=(f"extraction failed: {exc}",))
+        self._emit(key, fetch, extraction)
+
+    async def on_error(self, failure: Failure) -> AsyncIterator[Request]:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta
+        key: str = meta["lw_key"]
+        hops: tuple[Hop, ...] = meta["lw_hops"]
+        attempt: int = meta["lw_attempt"]
+        exc = failure.value
+        kind = classify(exc)
+        elapsed = meta["lw_elapsed"] + (time.monotonic() - meta["lw_created"])
+        if kind in RETRYABLE and attempt <= self.check.retries:
+            await asyncio.sleep(self._backoff(attempt))
+            yield self._request(
+                request.url, key=key, hops=hops, attempt=attempt + 1, elapsed=elapsed
+            )
+            return
+        self._emit(
+            key,
+            Fetch(
+                requested_url=key,
+                hops=hops,
+                final_url=request.url if hops else None,
+                error=kind,
+                error_text=str(exc)[:500] or type(exc).__name__,
+                elapsed_ms=round(elapsed * 1000),
+                attempts=attempt,
+            ),
+        )
+
+    def _follow(
+        self, key: str, hops: tuple[Hop, ...], target: str | None, elapsed: float
+    ) -> Request | None:
+        """The next hop's request, or None after emitting why the chain ends here."""
+        error: tuple[ErrorKind, str] | None = None
+        if target is None or not target.startswith(("http://", "https://")):
+            error = (ErrorKind.PROTOCOL, f"redirect to a non-web address: {target!r}")
+        elif sum(h.url == target for h in hops) >= 2:
+            error = (ErrorKind.REDIRECT_LOOP, f"redirect loop back to {target}")
+        elif len(hops) > self.check.max_redirects:
+            error = (ErrorKind.TOO_MANY_REDIRECTS, f"more than {self.check.max_redirects} hops")
+        if error is None:
+            assert target is not None
+            try:
+                return self._request(target, key=key, hops=hops, attempt=1, elapsed=elapsed)
+            except ValueError as exc:
+                error = (ErrorKind.PROTOCOL, f"redirect to an invalid URL: {exc}")
+        kind, text = error
+        self._emit(
+            key,
+            Fetch(
+                requested_url=key,
+                hops=hops,
+                final_url=target,
+                error=kind,
+                error_text=text,
+                elapsed_ms=round(elapsed * 1000),
+            ),
+        )
+        return None
+
+    def _backoff(self, attempt: int) -> float:
+        return float(self.check.retry_backoff * (2 ** (attempt - 1)))
+
+    def _retry_delay(self, attempt: int, retry_after: str | None) -> float | None:
+        """Seconds to wait before retrying; None when the server asks for too long."""
+        if retry_after is None:
+            return self._backoff(attempt)
+        wait = parse_retry_after(retry_after)
+        if wait is None:
+            return self._backoff(attempt)
+        if wait > self.check.retry_after_cap:
+            return None
+        return max(wait, 0.0)
+
+    def _emit(self, key: str, fetch: Fetch, extraction: Extraction | None = None) -> None:
+        if key in self.pending:
+            self.pending.discard(key)
+            self.sink(key, fetch, extraction or Extraction())
+
+    def on_closed(self, spider: Any, reason: str) -> None:
+        kind = ErrorKind.BUDGET if reason == "closespider_timeout" else ErrorKind.OTHER
+        for key in sorted(self.pending):
+            self._emit(
+                key,
+                Fetch(
+                    requested_url=key,
+                    error=kind,
+                    error_text=f"crawl ended ({reason}) before this URL",
+                ),
+            )
+
+
+def parse_retry_after(value: str) -> float | None:
+    """Retry-After as seconds from now: a number of seconds or an HTTP date."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    from datetime import UTC, datetime
+
+    return (when - datetime.now(UTC)).total_seconds()
+
+
+def _lower_headers(headers: Headers) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, values in headers.items():
+        if values:
+            out[name.decode("latin-1").lower()] = values[0].decode("latin-1")
+    return out
+
+
+def _resolve(base: str, location: str) -> str | None:
+    try:
+        # Location is often raw UTF-8 sent as latin-1 bytes; undo that before encoding.
+        try:
+            location = location.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            pass
+        return safe_url_string(urljoin(base, location.strip()))
+    except ValueError:
+        return None
+
+
+def _meta_refresh(body: bytes, url: str) -> str | None:
+    head = body[:8192]
+    if b"refresh" not in head.lower():
+        return None
+    text = head.decode("utf-8", "replace")
+    interval, target = get_meta_refresh(text, url)
+    if target is None or interval is None or interval > META_REFRESH_MAX_DELAY:
+        return None
+    return safe_url_string(target)
