@@ -78,9 +78,11 @@ def run_check(
     fetches: dict[str, Fetch] = {}
     total = len(entries)
 
+    batch = _Batch(store, run_id)
+
     def record(entry: Entry, fetch: Fetch, extraction: Extraction) -> None:
         result = make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
-        store.add_result(run_id, result)
+        batch.add(result)
         results[entry.id] = result
         if progress is not None:
             progress(result, len(results), total)
@@ -97,7 +99,11 @@ def run_check(
 
     previous = _install_signal_handlers()
     try:
-        for key, fetch, extraction in crawl(list(by_url), config):
+        for item in crawl(list(by_url), config):
+            if item is None:  # a quiet second: commit what waits
+                batch.tick()
+                continue
+            key, fetch, extraction = item
             fetches[key] = fetch
             for entry in by_url.pop(key, []):
                 record(entry, fetch, extraction)
@@ -106,7 +112,9 @@ def run_check(
             fetches[key] = fetch
             for entry in stranded:
                 record(entry, fetch, Extraction())
+        batch.flush()
     except RunInterrupted:
+        batch.flush()
         message = "aborted: stopped by a signal before the run finished"
         store.abort_run(run_id, message)
         return RunOutcome(
@@ -141,6 +149,33 @@ def run_check(
     if out_dir is not None:
         write_outputs(store, run_id, ordered, out_dir)
     return outcome
+
+
+class _Batch:
+    """Results are committed as they arrive, a few at a time: at most ``size`` results or
+    ``seconds`` old, so a killed run loses at most that much and a fast crawl is not slowed
+    by one commit per URL."""
+
+    def __init__(self, store: Store, run_id: int, size: int = 100, seconds: float = 0.5):
+        self.store, self.run_id, self.size, self.seconds = store, run_id, size, seconds
+        self.items: list[CheckResult] = []
+        self.since = time.monotonic()
+
+    def add(self, result: CheckResult) -> None:
+        if not self.items:
+            self.since = time.monotonic()
+        self.items.append(result)
+        if len(self.items) >= self.size or time.monotonic() - self.since >= self.seconds:
+            self.flush()
+
+    def tick(self) -> None:
+        if self.items and time.monotonic() - self.since >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.items:
+            self.store.add_results(self.run_id, self.items)
+            self.items = []
 
 
 def make_result(
@@ -192,8 +227,11 @@ def shard_by_host(urls: Sequence[str], workers: int) -> list[list[str]]:
     return [s for s in shards if s]
 
 
-def crawl(urls: Sequence[str], config: Config) -> Iterator[tuple[str, Fetch, Extraction]]:
-    """Fetch ``urls`` in worker processes; yield each answer as it arrives."""
+def crawl(
+    urls: Sequence[str], config: Config
+) -> Iterator[tuple[str, Fetch, Extraction] | None]:
+    """Fetch ``urls`` in worker processes; yield each answer as it arrives, and None after
+    a quiet spell (so the caller can commit what it holds)."""
     if not urls:
         return
     check = config.check
@@ -222,7 +260,10 @@ def crawl(urls: Sequence[str], config: Config) -> Iterator[tuple[str, Fetch, Ext
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            for key, _ in selector.select(timeout=min(remaining, 1.0)):
+            ready = selector.select(timeout=min(remaining, 0.5))
+            if not ready:
+                yield None
+            for key, _ in ready:
                 stream: IO[str] = key.fileobj  # type: ignore[assignment]
                 line = stream.readline()
                 if not line:

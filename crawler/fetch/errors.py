@@ -8,6 +8,7 @@ from scrapy.exceptions import (
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    ResponseDataLossError,
     UnsupportedURLSchemeError,
 )
 
@@ -56,7 +57,9 @@ def classify(exc: BaseException) -> ErrorKind:
         return ErrorKind.UNSUPPORTED_SCHEME
     if isinstance(exc, DownloadCancelledError):
         return ErrorKind.TOO_LARGE
-    if isinstance(exc, IgnoreRequest) and "larger than" in str(exc):
+    if isinstance(exc, ResponseDataLossError):
+        return ErrorKind.RESET  # the connection broke before the announced body arrived
+    if isinstance(exc, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exc):
         # HttpCompressionMiddleware: the decompressed body passed DOWNLOAD_MAXSIZE
         return ErrorKind.TOO_LARGE
     if isinstance(exc, ValueError) and "URL" in str(exc):

@@ -23,7 +23,7 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         # backstop, and HttpCompressionMiddleware applies it to the decompressed size.
         "DOWNLOAD_MAXSIZE": check.max_decompressed_bytes,
         "DOWNLOAD_WARNSIZE": 0,
-        "DOWNLOAD_FAIL_ON_DATALOSS": False,
+        "DOWNLOAD_FAIL_ON_DATALOSS": True,  # a body cut short is a reset, not a page
         "DOWNLOAD_VERIFY_CERTIFICATES": check.verify_tls,
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "LINKWACHT_HOST_MAP": dict(check.host_map),

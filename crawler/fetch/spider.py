@@ -49,6 +49,7 @@ class CheckSpider(scrapy.Spider):
         self.sink = sink
         self.check = check
         self.pending: set[str] = set(self.urls)
+        self._pdf_slots = asyncio.Semaphore(2)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CheckSpider:
@@ -172,7 +173,17 @@ class CheckSpider(scrapy.Spider):
         extraction = Extraction()
         if 200 <= status < 300 and body:
             try:
-                extraction = extract(body, ctype, headers)
+                if b"%PDF-" in body[:1024] or ctype == "application/pdf":
+                    # A PDF is parsed in a child process (seconds for a hostile one): wait
+                    # for it off the event loop, a few at a time to bound their memory.
+                    async with self._pdf_slots:
+                        extraction = await asyncio.to_thread(
+                            extract, body, ctype, headers,
+                            pdf_timeout=self.check.pdf_timeout,
+                            pdf_memory_mb=self.check.pdf_memory_mb,
+                        )
+                else:
+                    extraction = extract(body, ctype, headers)
             except Exception as exc:  # an extraction bug must not lose the verdict
                 log.exception("extraction failed for %s", response.url)
                 extraction = Extraction(notes=(f"extraction failed: {exc}",))

@@ -6,7 +6,11 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
+import threading
+import time
 from typing import Any, TextIO
 
 from crawler.config import CheckConfig
@@ -25,11 +29,29 @@ def crawl(urls: list[str], check: CheckConfig, out: TextIO) -> None:
         out.flush()
 
     process = AsyncCrawlerProcess(scrapy_settings(check), install_root_handler=True)
+    # A robots.txt that cannot be fetched is logged with a traceback by Scrapy; the URL's
+    # own request fails the same way and gets a verdict, so that log is only noise.
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     process.crawl(CheckSpider, urls=urls, sink=sink, check=check)
     process.start()
 
 
+def exit_with_parent(interval: float = 0.5) -> None:
+    """A worker whose parent was killed has nobody to report to: stop at once, rather
+    than crawl on for hours (the parent's next start marks the run aborted)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main() -> None:
+    exit_with_parent()
     job: dict[str, Any] = json.load(sys.stdin)
     check = CheckConfig(**job["check"])
     crawl(job["urls"], check, sys.stdout)

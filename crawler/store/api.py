@@ -400,6 +400,28 @@ class Store:
                     "store (import the register first)"
                 ) from exc
 
+    def add_results(self, run_id: int, results: Sequence[CheckResult]) -> None:
+        """Store several results in one transaction (a busy crawl commits small batches
+        every fraction of a second instead of paying one commit per URL)."""
+        if not results:
+            return
+        now = _aware(None)
+        rows = []
+        for result in results:
+            values = _result_values(result)
+            values.update(run_id=run_id, checked_at=now)
+            rows.append(values)
+        with self._write() as session:
+            self._touch(session, run_id, now)
+            try:
+                for values in rows:
+                    _upsert_result(session, values)
+            except IntegrityError as exc:
+                raise StoreError(
+                    "a result was refused: its entry is not in the store (import the register "
+                    "first)"
+                ) from exc
+
     def finish_run(
         self,
         run_id: int,

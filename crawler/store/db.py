@@ -90,6 +90,9 @@ def _configure_sqlite(engine: Engine) -> None:
             # the database intact.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # In WAL mode NORMAL never corrupts and survives a killed process; only a power
+            # cut can lose the last commits. It spares one fsync per commit.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         finally:
             cursor.close()

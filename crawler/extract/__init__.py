@@ -1,0 +1,116 @@
+"""What a fetched body says about itself: title and language, for HTML and PDF.
+
+Pure functions over bytes and headers; no network. ``extract`` is the entry point the
+crawler calls; the format modules can be used on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from crawler.extract.charset import decode_html
+from crawler.extract.html import extract_html
+from crawler.extract.language import detect_language
+from crawler.extract.pdf import extract_pdf, extract_pdf_isolated
+from crawler.model import Extraction
+
+__all__ = [
+    "decode_html",
+    "detect_language",
+    "extract",
+    "extract_html",
+    "extract_pdf",
+    "extract_pdf_isolated",
+    "media_type",
+]
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/acrobat"})
+_TOKEN = r"[!#$%&'*+.^_`|~0-9a-z-]+"
+_ESSENCE = re.compile(rf"^({_TOKEN}/{_TOKEN})$")
+_CHARSET = re.compile(r"""(?:^|;)\s*charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^;,\s]*))""", re.I)
+
+
+def media_type(content_type_header: str | None) -> tuple[str | None, str | None]:
+    """(media type lower-cased, charset parameter) of a Content-Type header value.
+
+    ``"text/HTML; Charset=\\"ISO-8859-1\\""`` -> ``("text/html", "iso-8859-1")``. A malformed
+    type gives None (callers then sniff); comma-joined duplicate headers use the first.
+    """
+    if not content_type_header:
+        return None, None
+    value = content_type_header.split(",", 1)[0]
+    essence, _, params = value.partition(";")
+    match = _ESSENCE.match(essence.strip().lower())
+    charset = None
+    found = _CHARSET.search(";" + params)
+    if found:
+        charset = (found.group(1) or found.group(2) or found.group(3) or "").strip().lower() or None
+    return (match.group(1) if match else None), charset
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:  # tolerate callers that did not lower-case the names
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    return value
+
+
+def _looks_like_pdf(body: bytes) -> bool:
+    return b"%PDF-" in body[:1024]
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<title", b"<!--"))
+
+
+def extract(
+    body: bytes,
+    content_type: str | None,
+    headers: Mapping[str, str],
+    *,
+    pdf_timeout: float = 10.0,
+    pdf_memory_mb: int = 512,
+) -> Extraction:
+    """Dispatch on the media type (``content_type`` may carry parameters or not).
+
+    - a PDF (declared, or a body that starts like one whatever is declared) -> the sandboxed
+      PDF extractor; servers label PDFs "application/octet-stream" or even "text/html";
+    - text/html, application/xhtml+xml -> HTML; also an undeclared body that starts like HTML,
+      and a declared PDF whose body is an HTML page (a login or error page), with a note;
+    - anything else -> an empty Extraction.
+    """
+    header_type, charset = media_type(_header(headers, "content-type"))
+    declared, declared_charset = media_type(content_type)
+    declared = declared or header_type
+    charset = declared_charset or charset
+
+    def html() -> Extraction:
+        return extract_html(
+            body,
+            content_type_charset=charset,
+            content_language=_header(headers, "content-language"),
+        )
+
+    def pdf() -> Extraction:
+        return extract_pdf_isolated(body, timeout_s=pdf_timeout, memory_mb=pdf_memory_mb)
+
+    if _looks_like_pdf(body):
+        return pdf()
+    if declared in _PDF_TYPES:
+        if _looks_like_html(body):
+            found = html()
+            note = f"content type '{declared}' but the body is HTML"
+            return Extraction(
+                title=found.title,
+                title_source=found.title_source,
+                language=found.language,
+                language_source=found.language_source,
+                notes=(note, *found.notes),
+            )
+        return pdf()
+    if declared in _HTML_TYPES or (declared is None and _looks_like_html(body)):
+        return html()
+    return Extraction()

@@ -1,0 +1,104 @@
+"""Offline language detection (lingua) restricted to the register's languages, and the rule
+that weighs a document's declared language against what its text reads as.
+
+Why lingua's high-accuracy mode: low-accuracy mode costs ~9 MB instead of ~140 MB, but on
+short texts it is confidently wrong where high-accuracy mode merely hesitates. Belgian place
+names do the damage: the "è" of "Liège" is French-only among nl/fr/en/de, and an English
+sentence or a menu mentioning Liège came out as French with confidence 0.99+ in low-accuracy
+mode (0.33-0.42, i.e. an abstention, in high-accuracy mode). Flip ``_LOW_ACCURACY`` to trade
+that back for memory; ``tests/test_extract_language.py`` shows what changes.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from crawler.extract._text import collapse_whitespace, word_count
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+__all__ = [
+    "DETECTABLE",
+    "MAX_CHARS",
+    "decide_language",
+    "detect_language",
+    "detector",
+]
+
+DETECTABLE = frozenset({"nl", "fr", "en", "de"})
+MAX_CHARS = 2_000  # enough for a stable answer; more only costs time
+MIN_WORDS = 3  # "Home", "Contact", "Over ons": undecidable, not evidence
+MIN_CONFIDENCE = 0.75  # below this the detector abstains
+# Overruling what a page declares needs more evidence than filling a gap.
+OVERRIDE_MIN_WORDS = 20
+OVERRIDE_MIN_CONFIDENCE = 0.9
+
+_LOW_ACCURACY = False
+
+
+@functools.cache
+def detector() -> LanguageDetector:
+    """The process-wide detector, built on first use (lingua is imported lazily too, so the
+    PDF worker process and code that never detects do not pay for it). Thread-safe to use."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    builder = LanguageDetectorBuilder.from_languages(
+        Language.DUTCH, Language.FRENCH, Language.ENGLISH, Language.GERMAN
+    )
+    if _LOW_ACCURACY:
+        builder = builder.with_low_accuracy_mode()
+    return builder.build()
+
+
+def _sample(text: str) -> str:
+    text = collapse_whitespace(text[: MAX_CHARS * 2])
+    if len(text) > MAX_CHARS:
+        cut = text.rfind(" ", 0, MAX_CHARS)
+        text = text[: cut if cut > 0 else MAX_CHARS]
+    return text
+
+
+def detect_language(text: str) -> tuple[str | None, float]:
+    """(ISO 639-1 code among nl/fr/en/de, confidence), or (None, confidence) when abstaining:
+    fewer than 3 words, or the best language is below the confidence threshold."""
+    sample = _sample(text)
+    if word_count(sample) < MIN_WORDS:
+        return None, 0.0
+    values = detector().compute_language_confidence_values(sample)
+    if not values:
+        return None, 0.0
+    best = values[0]
+    if best.value < MIN_CONFIDENCE:
+        return None, best.value
+    return best.language.iso_code_639_1.name.lower(), best.value
+
+
+def decide_language(
+    declared: str | None, declared_source: str | None, text: str
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(language, source, notes) from a normalised declaration and the document's text.
+
+    - A declaration stands when the detector agrees or abstains.
+    - The detector overrules it only when it is sure (>= 0.9) about >= 20 words, and the
+      declaration is one it could have recognised (a page declared "es" is not judged by a
+      detector that only knows nl/fr/en/de); a note records the contradiction.
+    - Without a declaration the detector decides above its threshold, else None.
+    """
+    if declared is not None and declared not in DETECTABLE:
+        return declared, declared_source, ()
+    detected, confidence = detect_language(text) if text else (None, 0.0)
+    if declared is None:
+        return (detected, "detector", ()) if detected else (None, None, ())
+    if (
+        detected is not None
+        and detected != declared
+        and confidence >= OVERRIDE_MIN_CONFIDENCE
+        and word_count(_sample(text)) >= OVERRIDE_MIN_WORDS
+    ):
+        note = (
+            f"declared language '{declared}' ({declared_source}) but the text reads as '{detected}'"
+        )
+        return detected, "detector", (note,)
+    return declared, declared_source, ()

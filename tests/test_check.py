@@ -1,0 +1,295 @@
+"""The check against the simulated web: every scenario gets the verdict its site was built
+to produce, with hops, title and language; politeness, robots.txt, outputs and outages."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.check import RESULT_FIELDS, RunOutcome, run_check
+from crawler.config import CheckConfig, Config
+from crawler.model import CheckResult, Entry, Status
+from crawler.simweb.server import SimWeb
+from crawler.simweb.world import Scenario
+from crawler.store.api import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sim_config(sim: SimWeb, tmp: Path, **check: object) -> Config:
+    """Fast, sealed settings: only the simulated web resolves."""
+    base = CheckConfig(
+        host_map=sim.host_map(),
+        resolve_unmapped=False,
+        ca_bundle=str(sim.ca_pem_path),
+        per_host_delay=0.0,
+        per_host_concurrency=2,
+        timeout=2.0,
+        retries=2,
+        retry_backoff=0.1,
+        retry_after_cap=5.0,
+        workers=2,
+    )
+    return Config(db=f"sqlite:///{tmp / 'lw.db'}", out=str(tmp / "out"),
+                  check=dataclasses.replace(base, **check))  # type: ignore[arg-type]
+
+
+def write_register(path: Path, urls: list[str]) -> list[Entry]:
+    entries = [Entry(i, "Sectie", "Categorie", f"Entry {i}", url) for i, url in enumerate(urls, 1)]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "section", "category", "title", "url"])
+        for e in entries:
+            writer.writerow([e.id, e.section, e.category, e.title, e.url])
+    return entries
+
+
+def check_urls(config: Config, tmp: Path, urls: list[str]) -> tuple[RunOutcome, Store]:
+    entries = write_register(tmp / "register.csv", urls)
+    store = Store.open(config.db_url)
+    store.sync_register(entries, source="register.csv")
+    outcome = run_check(config, store, store.active_entries(), register="register.csv",
+                        out_dir=Path(config.out))
+    return outcome, store
+
+
+@dataclass
+class ScenarioRun:
+    sim: SimWeb
+    outcome: RunOutcome
+    out: Path
+    by_url: dict[str, CheckResult]
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimWeb]:
+    with SimWeb(worlds=("scenarios",)).start_in_thread() as web:
+        yield web
+
+
+@pytest.fixture(scope="module")
+def scenario_run(sim: SimWeb, tmp_path_factory: pytest.TempPathFactory) -> ScenarioRun:
+    tmp = tmp_path_factory.mktemp("scenarios")
+    config = sim_config(sim, tmp)
+    urls = [s.url for s in sim.scenarios]
+    outcome, _store = check_urls(config, tmp, urls)
+    by_url = {r.url: r for r in outcome.results}
+    return ScenarioRun(sim, outcome, Path(config.out), by_url)
+
+
+def scenario_ids() -> list[Scenario]:
+    return SimWeb(worlds=("scenarios",)).scenarios
+
+
+@pytest.mark.parametrize("scenario", scenario_ids(), ids=lambda s: s.name)
+def test_every_scenario_gets_its_verdict(scenario_run: ScenarioRun, scenario: Scenario) -> None:
+    result = scenario_run.by_url[scenario.url]
+    got = (result.status.value, result.reason if scenario.expect_reason else None)
+    assert got == (scenario.expect_status, scenario.expect_reason), (
+        f"{scenario.name}: {result.status} {result.reason} http={result.http_status} "
+        f"error={result.error} hops={result.redirects}"
+    )
+    assert result.advice
+    if scenario.expect_status == "redirected":
+        assert result.minor is scenario.minor
+    if scenario.expect_title is not None:
+        assert result.title == scenario.expect_title
+    if scenario.expect_language is not None:
+        assert result.language == scenario.expect_language
+    if scenario.expect_final_url is not None:
+        assert result.final_url == scenario.expect_final_url
+
+
+def test_the_run_is_complete_and_counts_add_up(scenario_run: ScenarioRun) -> None:
+    outcome = scenario_run.outcome
+    assert outcome.state == "complete"
+    assert sum(outcome.counts.values()) == len(scenario_run.sim.scenarios)
+    assert outcome.exit_code == 1  # the catalogue has broken links
+
+
+def test_redirect_chain_records_every_hop(scenario_run: ScenarioRun) -> None:
+    chained = [r for r in scenario_run.outcome.results if len(r.redirects) >= 3]
+    assert chained, "the catalogue has a chain of 3"
+    for result in chained:
+        assert all(isinstance(h.status, int) or h.status == "meta_refresh"
+                   for h in result.redirects)
+        assert result.redirects[0].url == result.requested_url
+
+
+def test_only_get_requests_with_an_honest_user_agent(scenario_run: ScenarioRun) -> None:
+    records = scenario_run.sim.requests()
+    assert records
+    assert {r.method for r in records} == {"GET"}
+    assert all("linkwacht" in r.user_agent for r in records)
+
+
+def test_results_json_has_exactly_the_documented_shape(scenario_run: ScenarioRun) -> None:
+    doc = json.loads((scenario_run.out / "results.json").read_text())
+    assert set(doc) == {"run", "results"}
+    assert set(doc["run"]) == {"id", "started_at", "finished_at", "register", "state", "counts"}
+    assert doc["run"]["state"] == "complete"
+    assert len(doc["results"]) == len(scenario_run.sim.scenarios)
+    for row in doc["results"]:
+        assert tuple(row) == RESULT_FIELDS
+        assert row["status"] in {s.value for s in Status}
+        for hop in row["redirects"]:
+            assert set(hop) == {"url", "status"}
+
+
+def test_results_csv_has_the_same_fields(scenario_run: ScenarioRun) -> None:
+    with (scenario_run.out / "results.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert tuple(rows[0]) == RESULT_FIELDS
+    assert len(rows) == len(scenario_run.sim.scenarios)
+
+
+def test_duplicate_urls_each_get_a_result(sim: SimWeb, tmp_path: Path) -> None:
+    ok = next(s.url for s in sim.scenarios if s.expect_status == "ok")
+    moved = next(s for s in sim.scenarios if s.expect_status == "redirected"
+                 and s.expect_final_url)
+    # two entries share a URL; a third is the target another entry redirects to
+    outcome, _ = check_urls(sim_config(sim, tmp_path), tmp_path,
+                            [ok, ok, moved.url, moved.expect_final_url or ""])
+    assert [r.entry_id for r in outcome.results] == [1, 2, 3, 4]
+    assert [r.status for r in outcome.results] == [Status.OK, Status.OK, Status.REDIRECTED,
+                                                   Status.OK]
+
+
+def test_robots_txt_is_obeyed_while_it_is_still_loading(sim: SimWeb, tmp_path: Path) -> None:
+    robots = next(s for s in sim.scenarios if s.name == "robots_disallowed")
+    base = robots.url.rsplit("/", 1)[0]
+    urls = [f"{base}/doc-{i}.html" for i in range(6)]
+    sim.reset()
+    config = sim_config(sim, tmp_path, per_host_concurrency=6, concurrency=16, workers=1)
+    outcome, _ = check_urls(config, tmp_path, urls)
+    assert {(r.status, r.reason) for r in outcome.results} == {
+        (Status.BLOCKED, "robots_disallowed")
+    }
+    host = robots.url.split("/")[2]
+    fetched = [r.path for r in sim.requests(host)]
+    assert fetched == ["/robots.txt"], "nothing under /private/ may be requested"
+
+
+def test_one_request_at_a_time_per_host_with_the_delay(sim: SimWeb, tmp_path: Path) -> None:
+    page = next(s.url for s in sim.scenarios if s.name.startswith("ok_") or s.expect_status == "ok")
+    host = page.split("/")[2]
+    urls = [f"{page}?n={i}" for i in range(4)]
+    sim.reset()
+    config = sim_config(sim, tmp_path, per_host_concurrency=1, per_host_delay=0.3,
+                        robots_txt=False)
+    check_urls(config, tmp_path, urls)
+    records = sorted(sim.requests(host), key=lambda r: r.started)
+    assert len(records) == 4
+    assert max(r.concurrent for r in records) == 1
+    gaps = [b.started - a.started for a, b in zip(records, records[1:], strict=False)]
+    assert min(gaps) >= 0.29
+
+
+def test_network_down_makes_the_run_inconclusive(sim: SimWeb, tmp_path: Path) -> None:
+    # None of these names resolve: what a machine without internet sees.
+    urls = [f"https://site{i}.example.org/page" for i in range(6)]
+    outcome, store = check_urls(sim_config(sim, tmp_path), tmp_path, urls)
+    assert outcome.state == "inconclusive"
+    assert "network" in outcome.message
+    assert outcome.counts == {"transient": 6}
+    assert {r.reason for r in outcome.results} == {"network_down"}
+    assert store.get_run(outcome.run_id).state == "inconclusive"
+    assert outcome.exit_code == 3
+
+
+def test_cli_check_exit_code_and_outputs(sim: SimWeb, tmp_path: Path) -> None:
+    ok = next(s.url for s in sim.scenarios if s.expect_status == "ok")
+    gone = next(s.url for s in sim.scenarios if s.expect_reason == "http_410")
+    write_register(tmp_path / "reg.csv", [ok, gone])
+    config = tmp_path / "linkwacht.toml"
+    host_map = "\n".join(f'"{k}" = "{v}"' for k, v in sim.host_map().items())
+    config.write_text(
+        f'db = "sqlite:///{tmp_path / "cli.db"}"\nout = "{tmp_path / "out"}"\n'
+        f"[check]\nper_host_delay = 0.0\nresolve_unmapped = false\n"
+        f'ca_bundle = "{sim.ca_pem_path}"\n[check.host_map]\n{host_map}\n'
+    )
+    cmd = [sys.executable, "-m", "linkwacht.cli", "--config", str(config), "check",
+           "--register", str(tmp_path / "reg.csv")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "broken 1" in proc.stdout and "ok 1" in proc.stdout
+    assert "checked 2/2" in proc.stderr  # plain progress lines when not a terminal
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [r["status"] for r in doc["results"]] == ["ok", "broken"]
+
+
+def test_cli_bad_config_is_exit_code_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[check]\ntimeout = 'x'\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "linkwacht.cli", "--config", str(bad), "check"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert "check.timeout: expected a number" in proc.stderr
+
+
+def _cli_env(sim: SimWeb, tmp: Path) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env.update(
+        LINKWACHT_DB=f"sqlite:///{tmp / 'sig.db'}",
+        LINKWACHT_OUT=str(tmp / "out"),
+        LINKWACHT_CHECK_HOST_MAP=",".join(f"{k}={v}" for k, v in sim.host_map().items()),
+        LINKWACHT_CHECK_RESOLVE_UNMAPPED="false",
+        LINKWACHT_CHECK_CA_BUNDLE=str(sim.ca_pem_path),
+        LINKWACHT_CHECK_PER_HOST_DELAY="0",
+        LINKWACHT_CHECK_TIMEOUT="60",
+        LINKWACHT_CHECK_WORKERS="1",
+    )
+    return env
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_a_stopped_run_keeps_its_results_and_is_marked_aborted(
+    sim: SimWeb, tmp_path: Path, sig: str
+) -> None:
+    import signal
+    import time
+
+    by_name = {s.name: s.url for s in sim.scenarios}
+    write_register(tmp_path / "reg.csv", [by_name["html_nl"], by_name["never_answers"]])
+    env = _cli_env(sim, tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linkwacht.cli", "check", "--register", str(tmp_path / "reg.csv")],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    store: Store | None = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the fast page's result is committed
+        time.sleep(0.2)
+        db = tmp_path / "sig.db"
+        if db.exists():
+            store = Store.open(env["LINKWACHT_DB"])
+            runs = store.latest_runs(1)
+            if runs and store.results_for_run(runs[0].id):
+                break
+    if store is None or not store.latest_runs(1):
+        proc.kill()
+        pytest.fail(f"no result stored in time: {proc.communicate()}")
+    proc.send_signal(getattr(signal, sig))
+    proc.communicate(timeout=30)
+    run = store.latest_runs(1)[0]
+    if sig == "SIGKILL":  # nobody could write "aborted": the next start does
+        assert run.state == "running"
+        store.start_run("next")
+        run = store.get_run(run.id)
+        assert run is not None
+    assert run.state == "aborted"
+    kept = store.results_for_run(run.id)
+    assert [r.entry_id for r in kept] == [1]
+    assert kept[0].status is Status.OK
