@@ -18,9 +18,10 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.config import Config
@@ -69,8 +70,11 @@ def run_check(
     register: str,
     out_dir: Path | None,
     progress: ProgressFn | None = None,
+    pool: WorkerPool | None = None,
 ) -> RunOutcome:
-    """Check ``entries`` (already synced into ``store``) and record a run."""
+    """Check ``entries`` (already synced into ``store``) and record a run.
+
+    ``pool``: workers started early by the caller; by default they start here."""
     run_id = store.start_run(register)
     check = config.check
     by_url: dict[str, list[Entry]] = defaultdict(list)
@@ -99,7 +103,8 @@ def run_check(
 
     previous = _install_signal_handlers()
     try:
-        for item in crawl(list(by_url), config):
+        pool = pool or WorkerPool(worker_count(config, len(by_url)))
+        for item in pool.run(list(by_url), config):
             if item is None:  # a quiet second: commit what waits
                 batch.tick()
                 continue
@@ -216,72 +221,110 @@ def make_result(
 
 
 def shard_by_host(urls: Sequence[str], workers: int) -> list[list[str]]:
-    """Split URLs into at most ``workers`` shards, each host wholly in one shard
-    (so per-host politeness holds), balancing the number of URLs (largest host first)."""
+    """Split URLs into at most ``workers`` shards, each host wholly in one shard (so
+    per-host politeness holds), balancing the number of URLs (largest host first).
+
+    Within a shard the URLs take turns by host: a crawler fed one host's URLs in a row
+    fills its queue with them and leaves the other hosts idle (registers cluster by host).
+    """
     by_host: dict[str, list[str]] = defaultdict(list)
     for url in urls:
         by_host[(urlsplit(url).hostname or "").lower()].append(url)
-    shards: list[list[str]] = [[] for _ in range(max(1, min(workers, len(by_host))))]
+    groups: list[list[list[str]]] = [[] for _ in range(max(1, min(workers, len(by_host))))]
+    sizes = [0] * len(groups)
     for _host, group in sorted(by_host.items(), key=lambda kv: -len(kv[1])):
-        min(shards, key=len).extend(group)
-    return [s for s in shards if s]
+        smallest = sizes.index(min(sizes))
+        groups[smallest].append(group)
+        sizes[smallest] += len(group)
+    return [_take_turns(g) for g in groups if g]
 
 
-def crawl(
-    urls: Sequence[str], config: Config
-) -> Iterator[tuple[str, Fetch, Extraction] | None]:
-    """Fetch ``urls`` in worker processes; yield each answer as it arrives, and None after
-    a quiet spell (so the caller can commit what it holds)."""
-    if not urls:
-        return
-    check = config.check
-    workers = check.workers or os.cpu_count() or 1
-    job_check = asdict(check)
-    deadline = time.monotonic() + check.run_budget + 60  # the workers stop themselves first
-    procs: list[subprocess.Popen[str]] = []
-    selector = selectors.DefaultSelector()
-    try:
-        for shard in shard_by_host(urls, workers):
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "crawler.fetch.worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                start_new_session=True,  # a Ctrl-C reaches us; we stop the workers
+def _take_turns(groups: list[list[str]]) -> list[str]:
+    return [url for batch in zip_longest(*groups) for url in batch if url is not None]
+
+
+class WorkerPool:
+    """Crawl worker processes, started early so that their imports (Scrapy, Twisted, lxml,
+    the language models) overlap with the caller reading the register and the database.
+
+    ``run`` gives each worker a shard of URLs and yields each answer as it arrives, and
+    None after a quiet spell (so the caller can commit what it holds).
+    """
+
+    def __init__(self, count: int) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+        for _ in range(max(1, count)):
+            self.procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "crawler.fetch.worker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    start_new_session=True,  # a Ctrl-C reaches us; we stop the workers
+                )
             )
-            assert proc.stdin is not None and proc.stdout is not None
-            proc.stdin.write(json.dumps({"check": job_check, "urls": shard}))
-            proc.stdin.close()
-            selector.register(proc.stdout, selectors.EVENT_READ)
-            procs.append(proc)
-        open_streams = len(procs)
-        while open_streams:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            ready = selector.select(timeout=min(remaining, 0.5))
-            if not ready:
-                yield None
-            for key, _ in ready:
-                stream: IO[str] = key.fileobj  # type: ignore[assignment]
-                line = stream.readline()
-                if not line:
-                    selector.unregister(stream)
-                    open_streams -= 1
+
+    def run(
+        self, urls: Sequence[str], config: Config
+    ) -> Iterator[tuple[str, Fetch, Extraction] | None]:
+        check = config.check
+        shards = shard_by_host(urls, len(self.procs))
+        shards += [[] for _ in range(len(self.procs) - len(shards))]
+        job_check = asdict(check)
+        deadline = time.monotonic() + check.run_budget + 60  # the workers stop first
+        selector = selectors.DefaultSelector()
+        pending: dict[int, bytes] = {}
+        try:
+            for proc, shard in zip(self.procs, shards, strict=True):
+                assert proc.stdin is not None and proc.stdout is not None
+                try:
+                    proc.stdin.write(json.dumps({"check": job_check, "urls": shard}).encode())
+                    proc.stdin.close()
+                except BrokenPipeError:  # died while starting: its URLs count as stranded
                     continue
-                yield wire.decode(line)
-    finally:
-        selector.close()
-        for proc in procs:
+                if shard:
+                    fd = proc.stdout.fileno()
+                    os.set_blocking(fd, False)
+                    selector.register(fd, selectors.EVENT_READ)
+                    pending[fd] = b""
+            while pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                ready = selector.select(timeout=min(remaining, 0.5))
+                if not ready:
+                    yield None
+                for key, _ in ready:
+                    fd = key.fd
+                    chunk = os.read(fd, 1 << 16)
+                    if not chunk:
+                        selector.unregister(fd)
+                        del pending[fd]
+                        continue
+                    *lines, pending[fd] = (pending[fd] + chunk).split(b"\n")
+                    for line in lines:
+                        yield wire.decode(line.decode("utf-8"))
+        finally:
+            selector.close()
+            self.close()
+
+    def close(self) -> None:
+        for proc in self.procs:
             if proc.poll() is None:
                 proc.terminate()
-        for proc in procs:
+        for proc in self.procs:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    stream.close()
+
+
+def worker_count(config: Config, urls: int | None = None) -> int:
+    wanted = config.check.workers or os.cpu_count() or 1
+    return max(1, min(wanted, urls)) if urls is not None else wanted
 
 
 def _install_signal_handlers() -> dict[int, Any]:

@@ -218,7 +218,7 @@ def check(
 
     Exit code 0 when nothing is broken, 1 when an entry is broken or invalid, 2 on a
     usage or configuration error, 3 when the run was inconclusive (network down)."""
-    from crawler.check import run_check
+    from crawler.check import WorkerPool, run_check, worker_count
     from linkwacht.progress import Progress
 
     overrides: dict[str, Any] = {"register": register_path, "out": out_dir}
@@ -238,15 +238,21 @@ def check(
             config = load_config(
                 obj.config_path, overrides={**overrides, "db": obj.db, "check.host_map": merged}
             )
-        loaded = _load(config.register, strict=strict)
-        store = obj.store(config)
-        report = store.sync_register(loaded.entries, source=Path(config.register).name)
+        pool = WorkerPool(worker_count(config))  # they start while we read the register
+        try:
+            loaded = _load(config.register, strict=strict)
+            store = obj.store(config)
+            report = store.sync_register(loaded.entries, source=Path(config.register).name)
+        except BaseException:
+            pool.close()
+            raise
         for line in report.lines():
             click.echo(line, err=True)
         entries = store.active_entries()
     out = Path(config.out)
     outcome = run_check(
-        config, store, entries, register=config.register, out_dir=out, progress=Progress()
+        config, store, entries, register=config.register, out_dir=out, progress=Progress(),
+        pool=pool,
     )
     counts = ", ".join(f"{k} {v}" for k, v in sorted(outcome.counts.items()))
     click.echo(f"run {outcome.run_id}: {outcome.state}; {counts}")

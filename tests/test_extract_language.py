@@ -62,8 +62,18 @@ def test_normalise_language(tag: str | None, code: str | None) -> None:
         (FR, "fr"),
         (EN, "en"),
         (DE, "de"),
-        ("Welkom op de website van de Koninklijke Bibliotheek van België.", "nl"),
-        ("Bienvenue sur le site de la Bibliothèque royale de Belgique.", "fr"),
+        (
+            "Welkom op de website van de Koninklijke Bibliotheek van België. Hier vindt u "
+            "onze collecties en openingsuren.",
+            "nl",
+        ),
+        (
+            "Bienvenue sur le site de la Bibliothèque royale de Belgique. Vous y trouverez "
+            "nos collections et nos horaires.",
+            "fr",
+        ),
+        # One short sentence (under 15 words) is not enough evidence in low-accuracy mode.
+        ("Welkom op de website van de Koninklijke Bibliotheek van België.", None),
         # Too short to say anything: abstain.
         ("Home", None),
         ("Contact", None),
@@ -72,8 +82,8 @@ def test_normalise_language(tag: str | None, code: str | None) -> None:
         ("12 345 678 — 2024", None),
         # Undecided menus: below the confidence threshold.
         ("Home Over ons Contact", None),
-        # Why high-accuracy mode: low-accuracy mode calls this French with confidence 0.99
-        # because of the "è" in Liège; high-accuracy mode hesitates, and we abstain.
+        # Low-accuracy mode calls this French with confidence 0.99 because of the "è" in
+        # Liège: why one sentence is never enough (MIN_WORDS).
         (
             "The city of Liège is organising an information evening about the new mobility plans.",
             None,

@@ -1,12 +1,13 @@
 """Offline language detection (lingua) restricted to the register's languages, and the rule
 that weighs a document's declared language against what its text reads as.
 
-Why lingua's high-accuracy mode: low-accuracy mode costs ~9 MB instead of ~140 MB, but on
-short texts it is confidently wrong where high-accuracy mode merely hesitates. Belgian place
-names do the damage: the "è" of "Liège" is French-only among nl/fr/en/de, and an English
-sentence or a menu mentioning Liège came out as French with confidence 0.99+ in low-accuracy
-mode (0.33-0.42, i.e. an abstention, in high-accuracy mode). Flip ``_LOW_ACCURACY`` to trade
-that back for memory; ``tests/test_extract_language.py`` shows what changes.
+Why low-accuracy mode with a minimum of words: high-accuracy mode costs ~145 MB per process
+(every crawl worker has one) against ~11 MB. Low-accuracy mode is reliable on page-length
+text but can be confidently wrong on one short sentence: the "è" of "Liège" is French-only
+among nl/fr/en/de, so an English sentence mentioning Liège came out French at 0.99+ (high
+accuracy hesitated at 0.33-0.42). So the detector needs MIN_WORDS words, a sentence or two,
+before it says anything. Flip ``_LOW_ACCURACY`` to trade memory back for short-text accuracy;
+``tests/test_extract_language.py`` shows what changes.
 """
 
 from __future__ import annotations
@@ -29,13 +30,16 @@ __all__ = [
 
 DETECTABLE = frozenset({"nl", "fr", "en", "de"})
 MAX_CHARS = 2_000  # enough for a stable answer; more only costs time
-MIN_WORDS = 3  # "Home", "Contact", "Over ons": undecidable, not evidence
+# "Home", "Contact", "Over ons" are undecidable. Low-accuracy mode (11 MB instead of 145 MB
+# per process) is reliable on page-length text but can be sure and wrong on one short
+# sentence naming a Belgian city ("Liège" reads French): it needs a sentence or two.
+MIN_WORDS = 15
 MIN_CONFIDENCE = 0.75  # below this the detector abstains
 # Overruling what a page declares needs more evidence than filling a gap.
 OVERRIDE_MIN_WORDS = 20
 OVERRIDE_MIN_CONFIDENCE = 0.9
 
-_LOW_ACCURACY = False
+_LOW_ACCURACY = True
 
 
 @functools.cache

@@ -24,11 +24,14 @@ def crawl(urls: list[str], check: CheckConfig, out: TextIO) -> None:
     from crawler.fetch.settings import scrapy_settings
     from crawler.fetch.spider import CheckSpider
 
+    if not urls:
+        return
+
     def sink(key: str, fetch: Fetch, extraction: Extraction) -> None:
         out.write(wire.encode(key, fetch, extraction) + "\n")
         out.flush()
 
-    process = AsyncCrawlerProcess(scrapy_settings(check), install_root_handler=True)
+    process = AsyncCrawlerProcess(scrapy_settings(check))
     # A robots.txt that cannot be fetched is logged with a traceback by Scrapy; the URL's
     # own request fails the same way and gets a verdict, so that log is only noise.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
@@ -52,6 +55,11 @@ def exit_with_parent(interval: float = 0.5) -> None:
 
 def main() -> None:
     exit_with_parent()
+    # Import the heavy parts before waiting for the job: the parent starts us early so
+    # that this overlaps with its own start-up.
+    import crawler.extract.html  # noqa: F401
+    import crawler.fetch.spider  # noqa: F401
+
     job: dict[str, Any] = json.load(sys.stdin)
     check = CheckConfig(**job["check"])
     crawl(job["urls"], check, sys.stdout)

@@ -279,8 +279,8 @@ class Store:
                         row.title_changed_at = now
                     record(entry.id, name, old, new)
                     report.changed.append(FieldChange(entry.id, name, old, new))
-                row.position = position
-                row.last_seen_in_register = now
+                if row.position != position:
+                    row.position = position
             present = {e.id for e in entries}
             for row in sorted(rows.values(), key=lambda r: r.position):
                 if row.id in present or row.retired:
@@ -290,6 +290,12 @@ class Store:
                 report.retired.append(_entry(row))
             session.flush()  # the entries first: the change log refers to them
             session.add_all(log)
+            # Every entry still active is in this file: one statement, not one per row.
+            session.execute(
+                update(EntryRow).where(EntryRow.retired.is_(False)).values(
+                    last_seen_in_register=now
+                )
+            )
         return report
 
     def active_entries(self) -> list[Entry]:
@@ -414,8 +420,7 @@ class Store:
         with self._write() as session:
             self._touch(session, run_id, now)
             try:
-                for values in rows:
-                    _upsert_result(session, values)
+                _upsert_results(session, rows)
             except IntegrityError as exc:
                 raise StoreError(
                     "a result was refused: its entry is not in the store (import the register "
@@ -563,6 +568,23 @@ def _count_results(session: Session, run_id: int) -> dict[str, int]:
     counts = {status.value: 0 for status in Status}  # every verdict, so reports need no .get
     counts.update({status: n for status, n in found})
     return counts
+
+
+def _upsert_results(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Many results in one statement (executemany) where the dialect has an upsert."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        for values in rows:
+            _upsert_result(session, values)
+        return
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make_insert(ResultRow)
+    columns = [name for name in rows[0] if name not in ("run_id", "entry_id")]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["run_id", "entry_id"],
+        set_={name: stmt.excluded[name] for name in columns},
+    )
+    session.execute(stmt, rows)
 
 
 def _upsert_result(session: Session, values: dict[str, Any]) -> None:

@@ -1,0 +1,207 @@
+"""Benchmark a full `linkwacht check` against the simulated web on loopback.
+
+Prints URLs/s, CPU seconds per 1,000 URLs and peak RSS (the whole process tree, sampled),
+and the same for a plain aiohttp fetch loop over the same URLs: the ceiling to close on.
+
+    python bench/check_bench.py                  # (a) 10,000 URLs, 50 hosts, 20 ms, 64 in flight
+    python bench/check_bench.py --polite         # (b) 2,000 URLs, 50 hosts, 1 per host, 0.25 s
+
+Only loopback is contacted; every loop is bounded by the URL count and a time limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crawler.simweb.load import LoadWorld  # noqa: E402
+from crawler.simweb.server import SimWeb  # noqa: E402
+
+TIME_LIMIT = 900.0  # seconds for any one measured command
+
+
+@dataclass
+class Figures:
+    name: str
+    urls: int
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<22} {self.urls / self.wall:8.0f} URLs/s  wall {self.wall:6.1f} s  "
+            f"CPU {self.cpu:6.1f} s = {1000 * self.cpu / self.urls:5.2f} ms/URL "
+            f"({self.cpu:.1f} s per {self.urls:,} URLs)  peak RSS {self.peak_rss_mb:5.0f} MB"
+        )
+
+
+def tree_rss_kb(pid: int) -> int:
+    """RSS of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return total
+
+
+def measure(name: str, cmd: list[str], env: dict[str, str], urls: int) -> Figures:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss_kb(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        _, err = proc.communicate(timeout=TIME_LIMIT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise SystemExit(f"{name}: over the {TIME_LIMIT:.0f} s limit") from None
+    wall = time.monotonic() - start
+    stop.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{name} failed ({proc.returncode}):\n{err[-3000:]}")
+    return Figures(name, urls, wall, cpu, peak / 1024)
+
+
+async def aiohttp_loop(urls: list[str], host_map: dict[str, str], in_flight: int) -> None:
+    """The ceiling: GET every URL with plain aiohttp, `in_flight` at a time, read the body."""
+    import aiohttp
+
+    from crawler.fetch.handler import HostMapResolver
+
+    connector = aiohttp.TCPConnector(
+        limit=in_flight, resolver=HostMapResolver(host_map, resolve_unmapped=False)
+    )
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for url in urls:
+        queue.put_nowait(url)
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def work() -> None:
+            while not queue.empty():
+                url = queue.get_nowait()
+                async with session.get(url) as resp:
+                    await resp.read()
+
+        await asyncio.wait_for(asyncio.gather(*(work() for _ in range(in_flight))), TIME_LIMIT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", type=int)
+    parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--in-flight", type=int, default=64)
+    parser.add_argument("--polite", action="store_true",
+                        help="one request at a time per host, --delay between them")
+    parser.add_argument("--delay", type=float, default=0.25)
+    parser.add_argument("--workers", type=int, default=0, help="crawl processes (0: per core)")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--aiohttp-child", help=argparse.SUPPRESS)  # internal: the baseline
+    args = parser.parse_args()
+    urls_n = args.urls or (2000 if args.polite else 10_000)
+
+    if args.aiohttp_child:  # run inside a child so its CPU and RSS are measured alike
+        import json
+
+        job = json.loads(Path(args.aiohttp_child).read_text())
+        asyncio.run(aiohttp_loop(job["urls"], job["host_map"], job["in_flight"]))
+        return
+
+    world = LoadWorld(hosts=args.hosts, urls=urls_n, latency_ms=args.latency_ms, scheme="http")
+    with SimWeb(worlds=(), load_world=world, log_requests=False).start_in_thread() as sim, \
+            tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        urls = world.urls()
+        register = tmp / "register.csv"
+        with register.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", "section", "category", "title", "url"])
+            for i, url in enumerate(urls, 1):
+                writer.writerow([i, "Bench", f"host {i % args.hosts}", f"Page {i}", url])
+        workers = args.workers or os.cpu_count() or 1
+        env = dict(os.environ)
+        env.update(
+            LINKWACHT_DB=f"sqlite:///{tmp / 'bench.db'}",
+            LINKWACHT_OUT=str(tmp / "out"),
+            LINKWACHT_REGISTER=str(register),
+            LINKWACHT_CHECK_HOST_MAP=",".join(f"{k}={v}" for k, v in sim.host_map().items()),
+            LINKWACHT_CHECK_RESOLVE_UNMAPPED="false",
+            LINKWACHT_CHECK_WORKERS=str(workers),
+            LINKWACHT_CHECK_TIMEOUT="30",
+        )
+        if args.polite:
+            env.update(LINKWACHT_CHECK_PER_HOST_CONCURRENCY="1",
+                       LINKWACHT_CHECK_PER_HOST_DELAY=str(args.delay),
+                       LINKWACHT_CHECK_CONCURRENCY=str(args.hosts))
+        else:
+            env.update(LINKWACHT_CHECK_PER_HOST_CONCURRENCY=str(args.in_flight),
+                       LINKWACHT_CHECK_PER_HOST_DELAY="0",
+                       LINKWACHT_CHECK_ROBOTS_TXT="false",
+                       LINKWACHT_CHECK_CONCURRENCY=str(max(1, args.in_flight // workers)))
+        # The register is imported first: a nightly run finds it unchanged.
+        subprocess.run([sys.executable, "-m", "linkwacht.cli", "register", "import",
+                        str(register)], env=env, cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, timeout=TIME_LIMIT)
+        mode = (f"polite: 1 per host, {args.delay} s apart" if args.polite
+                else f"{args.in_flight} in flight, politeness off")
+        print(f"{urls_n:,} URLs over {args.hosts} hosts, {args.latency_ms:g} ms per response, "
+              f"{mode}, {workers} crawl worker(s), {os.cpu_count()} cores")
+        check = measure("linkwacht check", [sys.executable, "-m", "linkwacht.cli", "check"],
+                        env, urls_n)
+        print(check.line())
+        if args.polite:
+            per_host = urls_n / args.hosts
+            bound = per_host * args.delay
+            print(f"per-host lower bound {per_host:.0f} URLs x {args.delay} s = {bound:.1f} s; "
+                  f"linkwacht took {check.wall / bound:.2f}x of it")
+        if not args.skip_baseline:
+            import json
+
+            job = tmp / "job.json"
+            job.write_text(json.dumps({"urls": urls, "host_map": sim.host_map(),
+                                       "in_flight": args.in_flight}))
+            base = measure("plain aiohttp loop",
+                           [sys.executable, __file__, "--aiohttp-child", str(job)], env, urls_n)
+            print(base.line())
+
+
+if __name__ == "__main__":
+    main()
