@@ -71,8 +71,9 @@ def tree_rss_kb(pid: int) -> int:
 def measure(name: str, cmd: list[str], env: dict[str, str], urls: int) -> Figures:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     peak = 0
     stop = threading.Event()
 
@@ -129,8 +130,9 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--in-flight", type=int, default=64)
-    parser.add_argument("--polite", action="store_true",
-                        help="one request at a time per host, --delay between them")
+    parser.add_argument(
+        "--polite", action="store_true", help="one request at a time per host, --delay between them"
+    )
     parser.add_argument("--delay", type=float, default=0.25)
     parser.add_argument("--workers", type=int, default=0, help="crawl processes (0: per core)")
     parser.add_argument("--skip-baseline", action="store_true")
@@ -146,8 +148,10 @@ def main() -> None:
         return
 
     world = LoadWorld(hosts=args.hosts, urls=urls_n, latency_ms=args.latency_ms, scheme="http")
-    with SimWeb(worlds=(), load_world=world, log_requests=False).start_in_thread() as sim, \
-            tempfile.TemporaryDirectory() as tmp_dir:
+    with (
+        SimWeb(worlds=(), load_world=world, log_requests=False).start_in_thread() as sim,
+        tempfile.TemporaryDirectory() as tmp_dir,
+    ):
         tmp = Path(tmp_dir)
         urls = world.urls()
         register = tmp / "register.csv"
@@ -168,38 +172,60 @@ def main() -> None:
             LINKWACHT_CHECK_TIMEOUT="30",
         )
         if args.polite:
-            env.update(LINKWACHT_CHECK_PER_HOST_CONCURRENCY="1",
-                       LINKWACHT_CHECK_PER_HOST_DELAY=str(args.delay),
-                       LINKWACHT_CHECK_CONCURRENCY=str(args.hosts))
+            env.update(
+                LINKWACHT_CHECK_PER_HOST_CONCURRENCY="1",
+                LINKWACHT_CHECK_PER_HOST_DELAY=str(args.delay),
+                LINKWACHT_CHECK_CONCURRENCY=str(args.hosts),
+            )
         else:
-            env.update(LINKWACHT_CHECK_PER_HOST_CONCURRENCY=str(args.in_flight),
-                       LINKWACHT_CHECK_PER_HOST_DELAY="0",
-                       LINKWACHT_CHECK_ROBOTS_TXT="false",
-                       LINKWACHT_CHECK_CONCURRENCY=str(max(1, args.in_flight // workers)))
+            env.update(
+                LINKWACHT_CHECK_PER_HOST_CONCURRENCY=str(args.in_flight),
+                LINKWACHT_CHECK_PER_HOST_DELAY="0",
+                LINKWACHT_CHECK_ROBOTS_TXT="false",
+                LINKWACHT_CHECK_CONCURRENCY=str(max(1, args.in_flight // workers)),
+            )
         # The register is imported first: a nightly run finds it unchanged.
-        subprocess.run([sys.executable, "-m", "linkwacht.cli", "register", "import",
-                        str(register)], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, timeout=TIME_LIMIT)
-        mode = (f"polite: 1 per host, {args.delay} s apart" if args.polite
-                else f"{args.in_flight} in flight, politeness off")
-        print(f"{urls_n:,} URLs over {args.hosts} hosts, {args.latency_ms:g} ms per response, "
-              f"{mode}, {workers} crawl worker(s), {os.cpu_count()} cores")
-        check = measure("linkwacht check", [sys.executable, "-m", "linkwacht.cli", "check"],
-                        env, urls_n)
+        subprocess.run(
+            [sys.executable, "-m", "linkwacht.cli", "register", "import", str(register)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=TIME_LIMIT,
+        )
+        mode = (
+            f"polite: 1 per host, {args.delay} s apart"
+            if args.polite
+            else f"{args.in_flight} in flight, politeness off"
+        )
+        print(
+            f"{urls_n:,} URLs over {args.hosts} hosts, {args.latency_ms:g} ms per response, "
+            f"{mode}, {workers} crawl worker(s), {os.cpu_count()} cores"
+        )
+        check = measure(
+            "linkwacht check", [sys.executable, "-m", "linkwacht.cli", "check"], env, urls_n
+        )
         print(check.line())
         if args.polite:
             per_host = urls_n / args.hosts
             bound = per_host * args.delay
-            print(f"per-host lower bound {per_host:.0f} URLs x {args.delay} s = {bound:.1f} s; "
-                  f"linkwacht took {check.wall / bound:.2f}x of it")
+            print(
+                f"per-host lower bound {per_host:.0f} URLs x {args.delay} s = {bound:.1f} s; "
+                f"linkwacht took {check.wall / bound:.2f}x of it"
+            )
         if not args.skip_baseline:
             import json
 
             job = tmp / "job.json"
-            job.write_text(json.dumps({"urls": urls, "host_map": sim.host_map(),
-                                       "in_flight": args.in_flight}))
-            base = measure("plain aiohttp loop",
-                           [sys.executable, __file__, "--aiohttp-child", str(job)], env, urls_n)
+            job.write_text(
+                json.dumps({"urls": urls, "host_map": sim.host_map(), "in_flight": args.in_flight})
+            )
+            base = measure(
+                "plain aiohttp loop",
+                [sys.executable, __file__, "--aiohttp-child", str(job)],
+                env,
+                urls_n,
+            )
             print(base.line())
 
 

@@ -16,8 +16,8 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from itertools import zip_longest
 from pathlib import Path
 from types import FrameType
@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 from crawler.config import Config
 from crawler.fetch import wire
 from crawler.model import CheckResult, Entry, ErrorKind, Extraction, Fetch, Status
-from crawler.outage import assess
+from crawler.outage import assess, host_of
+from crawler.outage import reached as reached_host
 from crawler.store.api import Store
 from crawler.urls import InvalidURL, request_url
 from crawler.verdict import judge
@@ -74,86 +75,146 @@ def run_check(
 ) -> RunOutcome:
     """Check ``entries`` (already synced into ``store``) and record a run.
 
+    Broken links are fetched once more after ``check.recheck_delay`` (a hard failure seen
+    twice is ``confirmed``); a run whose hosts were mostly unreachable is inconclusive.
     ``pool``: workers started early by the caller; by default they start here."""
     run_id = store.start_run(register)
     check = config.check
     by_url: dict[str, list[Entry]] = defaultdict(list)
     results: dict[int, CheckResult] = {}
-    fetches: dict[str, Fetch] = {}
-    total = len(entries)
-
+    failed: dict[str, Fetch] = {}  # only failures are kept: the outage may re-judge them
+    reached: dict[str, bool] = {}  # host -> answered at least once
     batch = _Batch(store, run_id)
 
-    def record(entry: Entry, fetch: Fetch, extraction: Extraction) -> None:
-        result = make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
+    def record(entry: Entry, result: CheckResult) -> None:
         batch.add(result)
         results[entry.id] = result
         if progress is not None:
-            progress(result, len(results), total)
+            progress(result, len(results), len(entries))
+
+    def observe(key: str, fetch: Fetch) -> None:
+        if fetch.error is not None:
+            failed[key] = fetch
+        ok = reached_host(fetch)
+        if ok is not None:
+            host = host_of(key)
+            reached[host] = reached.get(host, False) or ok
 
     for entry in entries:
         try:
             by_url[request_url(entry.url)].append(entry)
         except InvalidURL as exc:
-            record(
-                entry,
-                Fetch(entry.url, error=ErrorKind.INVALID_URL, error_text=str(exc)),
-                Extraction(),
-            )
+            fetch = Fetch(entry.url, error=ErrorKind.INVALID_URL, error_text=str(exc))
+            record(entry, make_result(entry, fetch, Extraction()))
 
     previous = _install_signal_handlers()
     try:
-        pool = pool or WorkerPool(worker_count(config, len(by_url)))
-        for item in pool.run(list(by_url), config):
-            if item is None:  # a quiet second: commit what waits
-                batch.tick()
-                continue
-            key, fetch, extraction = item
-            fetches[key] = fetch
-            for entry in by_url.pop(key, []):
-                record(entry, fetch, extraction)
-        for key, stranded in by_url.items():  # a worker died before answering these
-            fetch = Fetch(key, error=ErrorKind.OTHER, error_text="the crawl worker stopped early")
-            fetches[key] = fetch
-            for entry in stranded:
-                record(entry, fetch, Extraction())
+        for key, fetch, extraction in _fetch_all(pool, list(by_url), config, batch):
+            observe(key, fetch)
+            for entry in by_url[key]:
+                record(
+                    entry, make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
+                )
         batch.flush()
+        outage = assess(reached, share=check.outage_share, min_hosts=check.outage_min_hosts)
+        if not outage.inconclusive:
+            _recheck(config, by_url, results, batch)
     except RunInterrupted:
         batch.flush()
         message = "aborted: stopped by a signal before the run finished"
         store.abort_run(run_id, message)
-        return RunOutcome(
-            run_id,
-            "aborted",
-            dict(Counter(r.status for r in results.values())),
-            message,
-            list(results.values()),
-        )
+        counts = dict(Counter(r.status.value for r in results.values()))
+        return RunOutcome(run_id, "aborted", counts, message, list(results.values()))
     finally:
         _restore_signal_handlers(previous)
 
-    outage = assess(fetches.values(), share=check.outage_share, min_hosts=check.outage_min_hosts)
     state, message = "complete", ""
     if outage.inconclusive:
         state, message = "inconclusive", outage.message
-        # Re-judge what the outage explains; the stored rows are replaced.
-        for result in list(results.values()):
-            fetch = fetches.get(result.requested_url)
-            if fetch is not None and fetch.error is not None:
-                entry = Entry(result.entry_id, "", "", "", result.url)
+        # What the outage explains is re-judged: not broken, "not judged".
+        for key, fetch in failed.items():
+            for entry in by_url.get(key, []):
                 redone = make_result(
                     entry, fetch, Extraction(), network_down=True, max_redirects=check.max_redirects
                 )
-                store.add_result(run_id, redone)
-                results[result.entry_id] = redone
+                batch.add(redone)
+                results[entry.id] = redone
+        batch.flush()
     store.finish_run(run_id, state, message or None)
     ordered = [results[e.id] for e in entries if e.id in results]
-    outcome = RunOutcome(
-        run_id, state, dict(Counter(r.status.value for r in ordered)), message, ordered
-    )
+    counts = dict(Counter(r.status.value for r in ordered))
+    outcome = RunOutcome(run_id, state, counts, message, ordered)
     if out_dir is not None:
         write_outputs(store, run_id, ordered, out_dir)
     return outcome
+
+
+def _fetch_all(
+    pool: WorkerPool | None, urls: list[str], config: Config, batch: _Batch
+) -> Iterator[tuple[str, Fetch, Extraction]]:
+    """Every URL's answer; a URL a dead worker never answered gets a network error."""
+    if not urls:
+        if pool is not None:
+            pool.close()
+        return
+    pool = pool or WorkerPool(worker_count(config, len(urls)))
+    answered: set[str] = set()
+    for item in pool.run(urls, config):
+        if item is None:  # a quiet spell: commit what waits
+            batch.tick()
+            continue
+        answered.add(item[0])
+        yield item
+    for key in urls:
+        if key not in answered:
+            yield (
+                key,
+                Fetch(key, error=ErrorKind.OTHER, error_text="the crawl worker stopped early"),
+                Extraction(),
+            )
+
+
+def _recheck(
+    config: Config,
+    by_url: Mapping[str, list[Entry]],
+    results: dict[int, CheckResult],
+    batch: _Batch,
+) -> None:
+    """Fetch the broken links once more, later: the same failure twice is ``confirmed``;
+    a different answer replaces the first, with a note (a hiccup is not a broken link)."""
+    check = config.check
+    broken = sorted(
+        {
+            r.requested_url
+            for r in results.values()
+            if r.status is Status.BROKEN and r.requested_url in by_url
+        }
+    )
+    if not broken:
+        return
+    time.sleep(check.recheck_delay)
+    for key, fetch, extraction in _fetch_all(None, broken, config, batch):
+        for entry in by_url[key]:
+            first = results[entry.id]
+            again = make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
+            if again.status is Status.BROKEN:
+                again = replace(
+                    again,
+                    confirmed=True,
+                    notes=(*again.notes, "confirmed by a re-check in this run"),
+                )
+            else:
+                again = replace(
+                    again,
+                    notes=(
+                        *again.notes,
+                        f"the first attempt in this run found {first.status.value} "
+                        f"({first.reason}); the re-check found {again.status.value}",
+                    ),
+                )
+            batch.add(again)
+            results[entry.id] = again
+    batch.flush()
 
 
 class _Batch:
@@ -368,6 +429,8 @@ def result_row(result: CheckResult) -> dict[str, Any]:
 
 def write_outputs(store: Store, run_id: int, results: Sequence[CheckResult], out_dir: Path) -> None:
     run = store.get_run(run_id)
+    if run is None:
+        raise ValueError(f"run {run_id} does not exist")
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = [result_row(r) for r in results]
     doc = {

@@ -57,6 +57,48 @@ class CheckConfig:
     outage_min_hosts: int = 3
     pdf_timeout: float = 10.0
     pdf_memory_mb: int = 512
+    recheck_delay: float = 60.0  # seconds before broken links are fetched once more
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """The service (``linkwacht schedule``): when checks run and how they are stopped."""
+
+    cron: str = "0 4 * * *"  # crontab fields: minute hour day month weekday
+    timezone: str = "Europe/Brussels"  # 04:00 there is never skipped or repeated by DST
+    misfire_grace_time: int = 21600  # seconds late a missed run may still start (once)
+    stop_grace: float = 300.0  # seconds a running check may take to finish on SIGTERM
+    kill_after: float = 30.0  # then SIGTERM to the check; SIGKILL after this many seconds
+    lock_ttl: float = 600.0  # the database lock lapses this long after its holder vanished
+    log_file: str = ""  # rotating log; empty: data_dir/linkwacht.log
+    check_command: str = ""  # empty: this Python's "-m linkwacht.cli check"
+    canary_urls: str = ""  # comma-separated; if none answers, the run is inconclusive
+    canary_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """When an entry counts as broken, and what the e-mails contain."""
+
+    confirm_runs: int = 2  # consecutive runs with a confirmed hard failure -> broken
+    transient_runs: int = 3  # consecutive runs failing in any way -> broken
+    weekly_summary: str = ""  # a weekday (e.g. "monday"): summary mail when nothing changed
+    report_url: str = ""  # where the published report lives, linked from every digest
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The mail server. The password comes only from LINKWACHT_SMTP_PASSWORD."""
+
+    host: str = ""  # empty: no e-mail is sent (the digest is logged)
+    port: int = 587
+    security: str = "starttls"  # starttls, tls (implicit, port 465) or none
+    user: str = ""  # empty: no authentication
+    sender: str = ""  # From:, e.g. "linkwacht <linkwacht@example.org>"
+    maintainers: str = ""  # comma-separated: digests and summaries
+    administrators: str = ""  # comma-separated: outage and failure notices
+    timeout: float = 30.0
+    ca_bundle: str = ""  # extra CA certificates (PEM) besides the system's
 
 
 @dataclass(frozen=True)
@@ -69,6 +111,9 @@ class Config:
     out: str = "out"
     lang: str = "nl"  # report language: nl, fr or en
     check: CheckConfig = field(default_factory=CheckConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
     @property
     def db_url(self) -> str:
@@ -123,7 +168,7 @@ def _build(cls: type[Any], data: Mapping[str, Any], *, origin: str, prefix: str)
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         hint = hints[name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{origin}: [{prefix}{name}] must be a table")
             kwargs[name] = _build(hint, value, origin=origin, prefix=f"{prefix}{name}.")
@@ -178,8 +223,13 @@ def _parse_env(raw: str, hint: Any, where: str) -> Any:
         if hint is str:
             return raw
         # host_map and other tables: "host=addr:port,host2=addr:port"
-        pairs = [p for p in raw.split(",") if p.strip()]
-        return dict(tuple(s.strip() for s in p.split("=", 1)) for p in pairs)
+        table: dict[str, str] = {}
+        for pair in filter(str.strip, raw.split(",")):
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise ValueError(pair)
+            table[key.strip()] = value.strip()
+        return table
     except ValueError:
         raise ConfigError(f"{where}: expected {_type_name(hint)}, got {raw!r}") from None
 
@@ -187,10 +237,12 @@ def _parse_env(raw: str, hint: Any, where: str) -> Any:
 def env_names() -> dict[str, str]:
     """Environment variable -> dotted setting name, for every setting."""
     names: dict[str, str] = {}
+    hints = typing.get_type_hints(Config)
     for f in dataclasses.fields(Config):
-        if f.name == "check":
-            for g in dataclasses.fields(CheckConfig):
-                names[f"{ENV_PREFIX}CHECK_{g.name.upper()}"] = f"check.{g.name}"
+        section = hints[f.name]
+        if dataclasses.is_dataclass(section):  # [check], [schedule], [alerts], [smtp]
+            for g in dataclasses.fields(section):
+                names[f"{ENV_PREFIX}{f.name.upper()}_{g.name.upper()}"] = f"{f.name}.{g.name}"
         else:
             names[f"{ENV_PREFIX}{f.name.upper()}"] = f.name
     return names

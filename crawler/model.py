@@ -129,3 +129,6 @@ class CheckResult:
     elapsed_ms: int | None = None
     error: str | None = None
     notes: tuple[str, ...] = ()
+    # A hard failure (broken) seen again by a re-check later in the same run: evidence
+    # that it is not a passing hiccup. Alerts count a link broken only when confirmed.
+    confirmed: bool = False

@@ -3,7 +3,7 @@ nothing about the register, only about the machine's connection. Pure functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,18 +20,22 @@ class OutageVerdict:
     message: str
 
 
-def assess(fetches: Iterable[Fetch], *, share: float, min_hosts: int) -> OutageVerdict:
-    """Inconclusive when at least ``share`` of (at least ``min_hosts``) hosts failed at
-    network level on every URL they serve."""
-    reached: dict[str, bool] = {}
-    for fetch in fetches:
-        if fetch.error in (ErrorKind.INVALID_URL, ErrorKind.UNSUPPORTED_SCHEME):
-            continue
-        host = (urlsplit(fetch.requested_url).hostname or "").lower()
-        ok = not (fetch.error in NETWORK_LEVEL and not fetch.hops)
-        reached[host] = reached.get(host, False) or ok
-    hosts = len(reached)
-    failed = sum(not ok for ok in reached.values())
+def reached(fetch: Fetch) -> bool | None:
+    """Did this fetch reach its host at all? None: the URL says nothing about the network."""
+    if fetch.error in (ErrorKind.INVALID_URL, ErrorKind.UNSUPPORTED_SCHEME):
+        return None
+    return not (fetch.error in NETWORK_LEVEL and not fetch.hops)
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def assess(by_host: Mapping[str, bool], *, share: float, min_hosts: int) -> OutageVerdict:
+    """Inconclusive when at least ``share`` of (at least ``min_hosts``) hosts could not be
+    reached on any URL they serve. ``by_host``: host -> reached at least once."""
+    hosts = len(by_host)
+    failed = sum(not ok for ok in by_host.values())
     if hosts >= min_hosts and failed >= share * hosts:
         return OutageVerdict(
             True,

@@ -251,7 +251,12 @@ def check(
         entries = store.active_entries()
     out = Path(config.out)
     outcome = run_check(
-        config, store, entries, register=config.register, out_dir=out, progress=Progress(),
+        config,
+        store,
+        entries,
+        register=config.register,
+        out_dir=out,
+        progress=Progress(),
         pool=pool,
     )
     counts = ", ".join(f"{k} {v}" for k, v in sorted(outcome.counts.items()))

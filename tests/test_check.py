@@ -3,22 +3,26 @@ to produce, with hops, title and language; politeness, robots.txt, outputs and o
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import dataclasses
+import itertools
 import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from crawler.check import RESULT_FIELDS, RunOutcome, run_check
 from crawler.config import CheckConfig, Config
 from crawler.model import CheckResult, Entry, Status
 from crawler.simweb.server import SimWeb
-from crawler.simweb.world import Scenario
+from crawler.simweb.world import Call, Scenario, Site, World
 from crawler.store.api import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,9 +41,13 @@ def sim_config(sim: SimWeb, tmp: Path, **check: object) -> Config:
         retry_backoff=0.1,
         retry_after_cap=5.0,
         workers=2,
+        recheck_delay=0.0,
     )
-    return Config(db=f"sqlite:///{tmp / 'lw.db'}", out=str(tmp / "out"),
-                  check=dataclasses.replace(base, **check))  # type: ignore[arg-type]
+    return Config(
+        db=f"sqlite:///{tmp / 'lw.db'}",
+        out=str(tmp / "out"),
+        check=dataclasses.replace(base, **check),
+    )  # type: ignore[arg-type]
 
 
 def write_register(path: Path, urls: list[str]) -> list[Entry]:
@@ -56,8 +64,9 @@ def check_urls(config: Config, tmp: Path, urls: list[str]) -> tuple[RunOutcome, 
     entries = write_register(tmp / "register.csv", urls)
     store = Store.open(config.db_url)
     store.sync_register(entries, source="register.csv")
-    outcome = run_check(config, store, store.active_entries(), register="register.csv",
-                        out_dir=Path(config.out))
+    outcome = run_check(
+        config, store, store.active_entries(), register="register.csv", out_dir=Path(config.out)
+    )
     return outcome, store
 
 
@@ -119,8 +128,9 @@ def test_redirect_chain_records_every_hop(scenario_run: ScenarioRun) -> None:
     chained = [r for r in scenario_run.outcome.results if len(r.redirects) >= 3]
     assert chained, "the catalogue has a chain of 3"
     for result in chained:
-        assert all(isinstance(h.status, int) or h.status == "meta_refresh"
-                   for h in result.redirects)
+        assert all(
+            isinstance(h.status, int) or h.status == "meta_refresh" for h in result.redirects
+        )
         assert result.redirects[0].url == result.requested_url
 
 
@@ -153,14 +163,18 @@ def test_results_csv_has_the_same_fields(scenario_run: ScenarioRun) -> None:
 
 def test_duplicate_urls_each_get_a_result(sim: SimWeb, tmp_path: Path) -> None:
     ok = next(s.url for s in sim.scenarios if s.expect_status == "ok")
-    moved = next(s for s in sim.scenarios if s.expect_status == "redirected"
-                 and s.expect_final_url)
+    moved = next(s for s in sim.scenarios if s.expect_status == "redirected" and s.expect_final_url)
     # two entries share a URL; a third is the target another entry redirects to
-    outcome, _ = check_urls(sim_config(sim, tmp_path), tmp_path,
-                            [ok, ok, moved.url, moved.expect_final_url or ""])
+    outcome, _ = check_urls(
+        sim_config(sim, tmp_path), tmp_path, [ok, ok, moved.url, moved.expect_final_url or ""]
+    )
     assert [r.entry_id for r in outcome.results] == [1, 2, 3, 4]
-    assert [r.status for r in outcome.results] == [Status.OK, Status.OK, Status.REDIRECTED,
-                                                   Status.OK]
+    assert [r.status for r in outcome.results] == [
+        Status.OK,
+        Status.OK,
+        Status.REDIRECTED,
+        Status.OK,
+    ]
 
 
 def test_robots_txt_is_obeyed_while_it_is_still_loading(sim: SimWeb, tmp_path: Path) -> None:
@@ -178,18 +192,24 @@ def test_robots_txt_is_obeyed_while_it_is_still_loading(sim: SimWeb, tmp_path: P
     assert fetched == ["/robots.txt"], "nothing under /private/ may be requested"
 
 
-def test_one_request_at_a_time_per_host_with_the_delay(sim: SimWeb, tmp_path: Path) -> None:
-    page = next(s.url for s in sim.scenarios if s.name.startswith("ok_") or s.expect_status == "ok")
-    host = page.split("/")[2]
-    urls = [f"{page}?n={i}" for i in range(4)]
-    sim.reset()
-    config = sim_config(sim, tmp_path, per_host_concurrency=1, per_host_delay=0.3,
-                        robots_txt=False)
-    check_urls(config, tmp_path, urls)
-    records = sorted(sim.requests(host), key=lambda r: r.started)
+def test_one_request_at_a_time_per_host_with_the_delay(tmp_path: Path) -> None:
+    async def page(request: web.Request, call: Call) -> web.StreamResponse:
+        await asyncio.sleep(0.05)  # a server that takes its time: overlap would show
+        return web.Response(text="<title>Page</title>", content_type="text/html")
+
+    world = World("polite", sites=[Site("polite.simweb.test", fallback=page)])
+    with SimWeb(worlds=[world]).start_in_thread() as web_:
+        config = sim_config(
+            web_, tmp_path, per_host_concurrency=1, per_host_delay=0.3, robots_txt=False
+        )
+        outcome, _ = check_urls(
+            config, tmp_path, [f"https://polite.simweb.test/p/{i}" for i in range(4)]
+        )
+        records = sorted(web_.requests("polite.simweb.test"), key=lambda r: r.started)
+    assert {r.status for r in outcome.results} == {Status.OK}
     assert len(records) == 4
     assert max(r.concurrent for r in records) == 1
-    gaps = [b.started - a.started for a, b in zip(records, records[1:], strict=False)]
+    gaps = [b.started - a.started for a, b in itertools.pairwise(records)]
     assert min(gaps) >= 0.29
 
 
@@ -213,11 +233,19 @@ def test_cli_check_exit_code_and_outputs(sim: SimWeb, tmp_path: Path) -> None:
     host_map = "\n".join(f'"{k}" = "{v}"' for k, v in sim.host_map().items())
     config.write_text(
         f'db = "sqlite:///{tmp_path / "cli.db"}"\nout = "{tmp_path / "out"}"\n'
-        f"[check]\nper_host_delay = 0.0\nresolve_unmapped = false\n"
+        f"[check]\nper_host_delay = 0.0\nresolve_unmapped = false\nrecheck_delay = 0.0\n"
         f'ca_bundle = "{sim.ca_pem_path}"\n[check.host_map]\n{host_map}\n'
     )
-    cmd = [sys.executable, "-m", "linkwacht.cli", "--config", str(config), "check",
-           "--register", str(tmp_path / "reg.csv")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "linkwacht.cli",
+        "--config",
+        str(config),
+        "check",
+        "--register",
+        str(tmp_path / "reg.csv"),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert "broken 1" in proc.stdout and "ok 1" in proc.stdout
@@ -231,7 +259,10 @@ def test_cli_bad_config_is_exit_code_2(tmp_path: Path) -> None:
     bad.write_text("[check]\ntimeout = 'x'\n")
     proc = subprocess.run(
         [sys.executable, "-m", "linkwacht.cli", "--config", str(bad), "check"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert proc.returncode == 2
     assert "check.timeout: expected a number" in proc.stderr
@@ -266,7 +297,11 @@ def test_a_stopped_run_keeps_its_results_and_is_marked_aborted(
     env = _cli_env(sim, tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-m", "linkwacht.cli", "check", "--register", str(tmp_path / "reg.csv")],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     store: Store | None = None
     deadline = time.monotonic() + 60
@@ -293,3 +328,141 @@ def test_a_stopped_run_keeps_its_results_and_is_marked_aborted(
     kept = store.results_for_run(run.id)
     assert [r.entry_id for r in kept] == [1]
     assert kept[0].status is Status.OK
+
+
+# -- confirmation, budget, trust, proxy, Retry-After -------------------------------------
+
+
+def _flaky_world() -> World:
+    """A page that fails once with 404 then works, and one that is always gone."""
+    world = World("flaky", sites=[Site("flaky.simweb.test")])
+
+    async def flaky(request: web.Request, call: Call) -> web.StreamResponse:
+        if call.hit == 1:
+            return web.Response(status=404, text="not found")
+        return web.Response(text="<html><title>Back again</title></html>", content_type="text/html")
+
+    async def gone(request: web.Request, call: Call) -> web.StreamResponse:
+        return web.Response(status=404, text="not found")
+
+    world.route("https://flaky.simweb.test/flaky", flaky)
+    world.route("https://flaky.simweb.test/gone", gone)
+    return world
+
+
+def test_broken_links_are_rechecked_and_confirmed(tmp_path: Path) -> None:
+    with SimWeb(worlds=[_flaky_world()]).start_in_thread() as web_:
+        config = sim_config(web_, tmp_path)
+        outcome, store = check_urls(
+            config, tmp_path, ["https://flaky.simweb.test/flaky", "https://flaky.simweb.test/gone"]
+        )
+        hits = [r.path for r in web_.requests("flaky.simweb.test") if r.path != "/robots.txt"]
+    flaky, gone = outcome.results
+    assert (flaky.status, flaky.confirmed) == (Status.OK, False)
+    assert "first attempt in this run found broken (http_404)" in flaky.notes[-1]
+    assert (gone.status, gone.reason, gone.confirmed) == (Status.BROKEN, "http_404", True)
+    assert sorted(hits) == ["/flaky", "/flaky", "/gone", "/gone"]
+    stored = store.results_for_run(outcome.run_id)
+    assert [r.confirmed for r in stored] == [False, True]
+
+
+def test_run_budget_ends_the_run_with_what_was_not_checked(sim: SimWeb, tmp_path: Path) -> None:
+    by_name = {s.name: s.url for s in sim.scenarios}
+    config = sim_config(sim, tmp_path, run_budget=3.0, timeout=30.0, workers=1)
+    outcome, _ = check_urls(config, tmp_path, [by_name["html_nl"], by_name["never_answers"]])
+    assert outcome.state == "complete"
+    ok, hung = outcome.results
+    assert ok.status is Status.OK
+    assert (hung.status, hung.reason) == (Status.TRANSIENT, "run_time_budget")
+
+
+def test_without_the_extra_ca_bundle_the_certificate_is_not_trusted(
+    sim: SimWeb, tmp_path: Path
+) -> None:
+    page = next(s.url for s in sim.scenarios if s.name == "html_fr")
+    outcome, _ = check_urls(sim_config(sim, tmp_path, ca_bundle=""), tmp_path, [page])
+    (result,) = outcome.results
+    assert (result.status, result.reason) == (Status.BLOCKED, "tls_certificate")
+
+
+def test_retry_after_is_honoured(sim: SimWeb, tmp_path: Path) -> None:
+    url = next(s.url for s in sim.scenarios if s.name == "http_429_then_200")
+    sim.reset()
+    outcome, _ = check_urls(sim_config(sim, tmp_path), tmp_path, [url])
+    assert outcome.results[0].status is Status.OK
+    path = url.split("/", 3)[3]
+    tries = sorted(r.started for r in sim.requests() if r.target.lstrip("/") == path)
+    assert len(tries) == 2
+    assert tries[1] - tries[0] >= 0.95  # Retry-After: 1
+
+
+def test_non_html_bodies_are_not_downloaded(sim: SimWeb, tmp_path: Path) -> None:
+    zip_url = next(s.url for s in sim.scenarios if s.name == "zip")
+    outcome, _ = check_urls(sim_config(sim, tmp_path), tmp_path, [zip_url])
+    (result,) = outcome.results
+    assert result.content_type == "application/zip"
+    assert result.size and result.size > 0  # from Content-Length, not from reading it
+
+
+@pytest.mark.parametrize("where", ["config", "environment"])
+def test_an_http_proxy_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))
+        return web.Response(
+            text="<html><title>Via the proxy</title></html>", content_type="text/html"
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    with _serve_in_thread(app) as port, SimWeb(worlds=()).start_in_thread() as web_:
+        proxy_url = f"http://127.0.0.1:{port}"
+        if where == "environment":  # the crawl workers inherit it
+            monkeypatch.setenv("http_proxy", proxy_url)
+            proxy_url = ""
+        config = sim_config(web_, tmp_path, proxy=proxy_url, robots_txt=False)
+        outcome, _ = check_urls(config, tmp_path, ["http://behind.proxy.test/page"])
+    (result,) = outcome.results
+    assert (result.status, result.title) == (Status.OK, "Via the proxy")
+    assert seen == ["http://behind.proxy.test/page"]
+
+
+def test_cli_exit_code_0_when_nothing_is_broken(sim: SimWeb, tmp_path: Path) -> None:
+    ok = next(s.url for s in sim.scenarios if s.name == "html_en")
+    moved = next(s.url for s in sim.scenarios if s.name == "redirect_301")
+    write_register(tmp_path / "reg.csv", [ok, moved])
+    env = _cli_env(sim, tmp_path)
+    env["LINKWACHT_CHECK_TIMEOUT"] = "5"
+    proc = subprocess.run(
+        [sys.executable, "-m", "linkwacht.cli", "check", "--register", str(tmp_path / "reg.csv")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "redirected 1" in proc.stdout
+
+
+@contextmanager
+def _serve_in_thread(app: web.Application) -> Iterator[int]:
+    import asyncio
+    import threading
+
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app, access_log=None)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = runner.addresses[0][1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.run_until_complete(runner.cleanup())
+        loop.close()

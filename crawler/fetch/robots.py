@@ -38,8 +38,10 @@ class SafeRobotsTxtMiddleware(RobotsTxtMiddleware):
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         if rp is None:
             return
-        useragent = self._robotstxt_useragent or request.headers.get(
-            b"User-Agent", self._default_useragent
+        useragent: str | bytes = (
+            self._robotstxt_useragent
+            or request.headers.get(b"User-Agent")
+            or self._default_useragent
         )
         if not rp.allowed(request.url, useragent):
             self._stats.inc_value("robotstxt/forbidden")

@@ -71,19 +71,22 @@ class CheckSpider(scrapy.Spider):
     def _request(
         self, url: str, *, key: str, hops: tuple[Hop, ...], attempt: int, elapsed: float = 0.0
     ) -> Request:
+        meta: dict[str, Any] = {
+            "lw_key": key,
+            "lw_hops": hops,
+            "lw_attempt": attempt,
+            "lw_elapsed": elapsed,
+            "lw_created": time.monotonic(),
+            "lw_bytes": 0,
+        }
+        if self.check.proxy:  # else HttpProxyMiddleware applies the *_proxy variables
+            meta["proxy"] = self.check.proxy
         return Request(
             url,
             callback=self.on_response,
             errback=self.on_error,
             dont_filter=True,
-            meta={
-                "lw_key": key,
-                "lw_hops": hops,
-                "lw_attempt": attempt,
-                "lw_elapsed": elapsed,
-                "lw_created": time.monotonic(),
-                "lw_bytes": 0,
-            },
+            meta=meta,
         )
 
     # -- body caps: read only what a verdict and an extraction need -------------------
@@ -178,7 +181,10 @@ class CheckSpider(scrapy.Spider):
                     # for it off the event loop, a few at a time to bound their memory.
                     async with self._pdf_slots:
                         extraction = await asyncio.to_thread(
-                            extract, body, ctype, headers,
+                            extract,
+                            body,
+                            ctype,
+                            headers,
                             pdf_timeout=self.check.pdf_timeout,
                             pdf_memory_mb=self.check.pdf_memory_mb,
                         )

@@ -57,7 +57,7 @@ def main() -> None:
     exit_with_parent()
     # Import the heavy parts before waiting for the job: the parent starts us early so
     # that this overlaps with its own start-up.
-    import crawler.extract.html  # noqa: F401
+    import crawler.extract.html
     import crawler.fetch.spider  # noqa: F401
 
     job: dict[str, Any] = json.load(sys.stdin)

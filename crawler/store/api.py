@@ -292,9 +292,9 @@ class Store:
             session.add_all(log)
             # Every entry still active is in this file: one statement, not one per row.
             session.execute(
-                update(EntryRow).where(EntryRow.retired.is_(False)).values(
-                    last_seen_in_register=now
-                )
+                update(EntryRow)
+                .where(EntryRow.retired.is_(False))
+                .values(last_seen_in_register=now)
             )
         return report
 
@@ -682,6 +682,7 @@ def _result_values(result: CheckResult) -> dict[str, Any]:
         "elapsed_ms": result.elapsed_ms,
         "error": result.error,
         "notes": list(result.notes),
+        "confirmed": result.confirmed,
     }
 
 
@@ -706,4 +707,5 @@ def _check_result(row: ResultRow) -> CheckResult:
         elapsed_ms=row.elapsed_ms,
         error=row.error,
         notes=tuple(row.notes),
+        confirmed=bool(row.confirmed),
     )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    false,
     DateTime,
     Dialect,
     ForeignKey,
@@ -148,4 +149,5 @@ class ResultRow(Base):
     elapsed_ms: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[list[str]] = mapped_column(JSON)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
