@@ -27,20 +27,20 @@ class Progress:
     def __call__(self, result: CheckResult, done: int, total: int) -> None:
         self.counts[result.status.value] += 1
         now = time.monotonic()
-        line = self.line(done, total, now)
         if self.tty:
-            self.stream.write("\r\x1b[K" + line)
+            # Redraw at most ten times a second: a terminal is slower than the crawl.
+            if done != total and now - self._last_line < 0.1:
+                return
+            self.stream.write("\r\x1b[K" + self.line(done, total, now))
             if done == total:
                 self.stream.write("\n")
             self.stream.flush()
+            self._last_line = now
             return
         step = max(1, total // 10)
-        if (
-            done == total
-            or done - self._last_done >= step
-            or now - self._last_line >= self.interval
-        ):
-            self.stream.write(line + "\n")
+        due = done - self._last_done >= step or now - self._last_line >= self.interval
+        if done == total or due:
+            self.stream.write(self.line(done, total, now) + "\n")
             self.stream.flush()
             self._last_line, self._last_done = now, done
 

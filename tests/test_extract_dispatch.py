@@ -109,6 +109,32 @@ HTML_NOTE = "content type 'application/pdf' but the body is HTML"
             id="garbage-as-pdf",
         ),
         pytest.param(HTML, None, {}, ("Liège", "title", "fr", "html_lang", ()), id="html-sniffed"),
+        pytest.param(
+            b"<html><title>Hello <b>world</b> &lt;3</title><h1>Kop</h1></html>",
+            "text/html",
+            {},
+            ("Hello <b>world</b> <3", "title", None, None, ()),
+            id="title-is-literal-text",
+        ),
+        pytest.param(
+            b'<?xml version="1.0" encoding="utf-8"?>\n'
+            b'<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="nl-BE">'
+            b"<head><title>Stad &amp; haven</title></head><body><p>Home</p></body></html>",
+            "application/xhtml+xml",
+            {},
+            ("Stad & haven", "title", "nl", "html_lang", ()),
+            id="xhtml-prolog",
+        ),
+        pytest.param(
+            b"https://example.org/looks-like-a-url",
+            "text/html",
+            {"content-language": "nl"},
+            (None, None, "nl", "content_language", ()),
+            id="body-like-a-url",
+            # The module filters this bs4 warning; pytest resets filters around each test
+            # (tests/test_extract_html.py checks the filter in a fresh interpreter).
+            marks=pytest.mark.filterwarnings("ignore::bs4.MarkupResemblesLocatorWarning"),
+        ),
         pytest.param(HTML, "text/plain", {}, (None, None, None, None, ()), id="text-plain"),
         pytest.param(b"\x89PNG\r\n", "image/png", {}, (None, None, None, None, ()), id="png"),
         pytest.param(b"", None, {}, (None, None, None, None, ()), id="nothing"),

@@ -6,8 +6,9 @@ import re
 
 TITLE_MAX_CHARS = 500
 
-# Markup that survived into a title (titles are RCDATA, so "<b>" arrives as text): drop the
-# content of script/style blocks, then any remaining tag.
+# For titles from sources where markup is not the text (PDF metadata written by HTML-minded
+# tools): drop the content of script/style blocks, then any remaining tag. An HTML <title>
+# is different: it is RCDATA, so "<b>" in it is literal text and stays (see tidy_title).
 _SCRIPT_BLOCK = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z!/][^<>]*>?")
 
@@ -24,18 +25,26 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.translate(_INVISIBLE).split())
 
 
+def tidy_title(text: str | None, max_chars: int = TITLE_MAX_CHARS) -> str | None:
+    """A display title from literal text: invisible characters dropped, whitespace collapsed,
+    capped; None when nothing is left. Text that looks like markup is kept as it is."""
+    if not text:
+        return None
+    # A pathological multi-megabyte title is cut early: only the first max_chars survive anyway.
+    text = collapse_whitespace(text[: max_chars * 8])
+    if len(text) > max_chars:
+        text = text[:max_chars].rstrip()
+    return text or None
+
+
 def clean_title(raw: str | None, max_chars: int = TITLE_MAX_CHARS) -> str | None:
     """A display title: markup stripped, whitespace collapsed, capped; None when nothing is left."""
     if not raw:
         return None
-    # A pathological multi-megabyte title is cut early: only the first max_chars survive anyway.
     text = raw[: max_chars * 8]
     if "<" in text:
         text = _TAG.sub(" ", _SCRIPT_BLOCK.sub(" ", text))
-    text = collapse_whitespace(text)
-    if len(text) > max_chars:
-        text = text[:max_chars].rstrip()
-    return text or None
+    return tidy_title(text, max_chars)
 
 
 # ISO 639-2 (bibliographic and terminology) codes of the languages we care about.
