@@ -18,6 +18,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from itertools import zip_longest
 from pathlib import Path
 from types import FrameType
@@ -25,11 +26,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.config import Config
+from crawler.detect import Snapshot, availability_url, drift, parse_availability
 from crawler.fetch import wire
 from crawler.model import CheckResult, Entry, ErrorKind, Extraction, Fetch, Status
 from crawler.outage import assess, host_of
 from crawler.outage import reached as reached_host
-from crawler.store.api import Store
+from crawler.store.api import ArchiveAnswer, PageSnapshot, Store
 from crawler.urls import InvalidURL, request_url
 from crawler.verdict import judge
 
@@ -85,6 +87,11 @@ def run_check(
     failed: dict[str, Fetch] = {}  # only failures are kept: the outage may re-judge them
     reached: dict[str, bool] = {}  # host -> answered at least once
     batch = _Batch(store, run_id)
+    drift_watch = _DriftWatch(store.first_snapshots() if check.detectors else {})
+
+    def judged(entry: Entry, fetch: Fetch, extraction: Extraction) -> CheckResult:
+        result = make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
+        return drift_watch.note(entry, result, extraction)
 
     def record(entry: Entry, result: CheckResult) -> None:
         batch.add(result)
@@ -112,15 +119,16 @@ def run_check(
         for key, fetch, extraction in _fetch_all(pool, list(by_url), config, batch):
             observe(key, fetch)
             for entry in by_url[key]:
-                record(
-                    entry, make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
-                )
+                record(entry, judged(entry, fetch, extraction))
         batch.flush()
         outage = assess(reached, share=check.outage_share, min_hosts=check.outage_min_hosts)
         if not outage.inconclusive:
-            _recheck(config, by_url, results, batch)
+            _recheck(config, by_url, results, batch, judged)
+            if check.archive_lookups:
+                _offer_archived_copies(config, store, results, batch)
     except RunInterrupted:
         batch.flush()
+        store.save_first_snapshots(drift_watch.new)
         message = "aborted: stopped by a signal before the run finished"
         store.abort_run(run_id, message)
         counts = dict(Counter(r.status.value for r in results.values()))
@@ -140,6 +148,7 @@ def run_check(
                 batch.add(redone)
                 results[entry.id] = redone
         batch.flush()
+    store.save_first_snapshots(drift_watch.new)
     store.finish_run(run_id, state, message or None)
     ordered = [results[e.id] for e in entries if e.id in results]
     counts = dict(Counter(r.status.value for r in ordered))
@@ -150,7 +159,12 @@ def run_check(
 
 
 def _fetch_all(
-    pool: WorkerPool | None, urls: list[str], config: Config, batch: _Batch
+    pool: WorkerPool | None,
+    urls: list[str],
+    config: Config,
+    batch: _Batch,
+    *,
+    keep_body: bool = False,
 ) -> Iterator[tuple[str, Fetch, Extraction]]:
     """Every URL's answer; a URL a dead worker never answered gets a network error."""
     if not urls:
@@ -159,7 +173,7 @@ def _fetch_all(
         return
     pool = pool or WorkerPool(worker_count(config, len(urls)))
     answered: set[str] = set()
-    for item in pool.run(urls, config):
+    for item in pool.run(urls, config, keep_body=keep_body):
         if item is None:  # a quiet spell: commit what waits
             batch.tick()
             continue
@@ -179,10 +193,10 @@ def _recheck(
     by_url: Mapping[str, list[Entry]],
     results: dict[int, CheckResult],
     batch: _Batch,
+    judged: Callable[[Entry, Fetch, Extraction], CheckResult],
 ) -> None:
     """Fetch the broken links once more, later: the same failure twice is ``confirmed``;
     a different answer replaces the first, with a note (a hiccup is not a broken link)."""
-    check = config.check
     broken = sorted(
         {
             r.requested_url
@@ -192,29 +206,102 @@ def _recheck(
     )
     if not broken:
         return
-    time.sleep(check.recheck_delay)
+    time.sleep(config.check.recheck_delay)
     for key, fetch, extraction in _fetch_all(None, broken, config, batch):
         for entry in by_url[key]:
             first = results[entry.id]
-            again = make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
+            again = judged(entry, fetch, extraction)
             if again.status is Status.BROKEN:
-                again = replace(
-                    again,
-                    confirmed=True,
-                    notes=(*again.notes, "confirmed by a re-check in this run"),
-                )
+                note = "confirmed by a re-check in this run"
+                again = replace(again, confirmed=True, notes=(*again.notes, note))
             else:
-                again = replace(
-                    again,
-                    notes=(
-                        *again.notes,
-                        f"the first attempt in this run found {first.status.value} "
-                        f"({first.reason}); the re-check found {again.status.value}",
-                    ),
+                note = (
+                    f"the first attempt in this run found {first.status.value} "
+                    f"({first.reason}); the re-check found {again.status.value}"
                 )
+                again = replace(again, notes=(*again.notes, note))
             batch.add(again)
             results[entry.id] = again
     batch.flush()
+
+
+ARCHIVED_NOTE = "archived copy: "
+
+
+def _offer_archived_copies(
+    config: Config, store: Store, results: dict[int, CheckResult], batch: _Batch
+) -> None:
+    """For every broken link, the web archive's closest working copy, as a note. Answers are
+    kept for ``archive_cache_days``: the archive is asked little, and slowly (one host)."""
+    check = config.check
+    broken = sorted({r.url for r in results.values() if r.status is Status.BROKEN})
+    if not broken:
+        return
+    now = datetime.now(UTC)
+    known = store.archive_copies(broken)
+    stale = now - timedelta(days=check.archive_cache_days)
+    ask = {
+        availability_url(check.archive_url, url): url
+        for url in broken
+        if url not in known or known[url].looked_up_at < stale
+    }
+    api = replace(config, check=replace(check, robots_txt=False, detectors=False))
+    fresh: dict[str, ArchiveAnswer] = {}
+    for key, fetch, _ in _fetch_all(None, list(ask), api, batch, keep_body=True):
+        if fetch.http_status == 200:  # a failed lookup is asked again next run
+            copy = parse_availability(fetch.body)
+            fresh[ask[key]] = ArchiveAnswer(
+                copy.url if copy else None, copy.timestamp if copy else None, now
+            )
+    store.save_archive_copies(fresh)
+    answers = {**known, **fresh}
+    for entry_id, result in list(results.items()):
+        answer = answers.get(result.url)
+        if result.status is Status.BROKEN and answer is not None and answer.copy_url:
+            when = answer.archived_at.date().isoformat() if answer.archived_at else "?"
+            note = f"{ARCHIVED_NOTE}{answer.copy_url} ({when})"
+            updated = replace(result, notes=(*result.notes, note))
+            batch.add(updated)
+            results[entry_id] = updated
+    batch.flush()
+
+
+class _DriftWatch:
+    """Compares each page with the page first seen at the entry's URL (and with the
+    register's title); remembers the first-seen pages this run adds."""
+
+    def __init__(self, firsts: dict[int, PageSnapshot]) -> None:
+        self.firsts = firsts
+        self.new: dict[int, PageSnapshot] = {}
+
+    def note(self, entry: Entry, result: CheckResult, extraction: Extraction) -> CheckResult:
+        if extraction.fingerprint is None or result.status not in (Status.OK, Status.REDIRECTED):
+            return result
+        now = Snapshot(
+            extraction.title,
+            extraction.language,
+            extraction.fingerprint,
+            extraction.word_count or 0,
+        )
+        first = self.firsts.get(entry.id)
+        if first is None or first.url != entry.url:
+            taken = PageSnapshot(
+                entry.url,
+                now.title,
+                now.language,
+                now.fingerprint,
+                now.word_count,
+                datetime.now(UTC),
+            )
+            self.firsts[entry.id] = self.new[entry.id] = taken
+            before = now  # nothing to compare with yet but the register's title
+        else:
+            before = Snapshot(first.title, first.language, first.fingerprint, first.word_count)
+        change = drift(before, now, entry.title)
+        if change is None:
+            return result
+        note = f"drifted (score {change.score:.2f}): " + "; ".join(change.evidence)
+        return replace(result, notes=(*result.notes, note))
 
 
 class _Batch:
@@ -325,7 +412,7 @@ class WorkerPool:
             )
 
     def run(
-        self, urls: Sequence[str], config: Config
+        self, urls: Sequence[str], config: Config, *, keep_body: bool = False
     ) -> Iterator[tuple[str, Fetch, Extraction] | None]:
         check = config.check
         shards = shard_by_host(urls, len(self.procs))
@@ -338,7 +425,8 @@ class WorkerPool:
             for proc, shard in zip(self.procs, shards, strict=True):
                 assert proc.stdin is not None and proc.stdout is not None
                 try:
-                    proc.stdin.write(json.dumps({"check": job_check, "urls": shard}).encode())
+                    job = {"check": job_check, "urls": shard, "keep_body": keep_body}
+                    proc.stdin.write(json.dumps(job).encode())
                     proc.stdin.close()
                 except BrokenPipeError:  # died while starting: its URLs count as stranded
                     continue

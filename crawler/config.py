@@ -58,6 +58,11 @@ class CheckConfig:
     pdf_timeout: float = 10.0
     pdf_memory_mb: int = 512
     recheck_delay: float = 60.0  # seconds before broken links are fetched once more
+    detectors: bool = True  # soft 404, parked domains, deleted videos, content drift
+    oembed_url: str = "https://www.youtube.com/oembed"
+    archive_lookups: bool = True  # offer a Wayback Machine copy for every broken link
+    archive_url: str = "https://archive.org"  # availability API at /wayback/available
+    archive_cache_days: int = 30  # an answer is reused this long (the API is rate-limited)
 
 
 @dataclass(frozen=True)
@@ -253,7 +258,11 @@ def _apply_env(config: Config, env: Mapping[str, str]) -> Config:
     for var, value in env.items():
         if not var.startswith(ENV_PREFIX) or var.startswith(f"{ENV_PREFIX}TEST_"):
             continue
-        if var in {f"{ENV_PREFIX}REQUIRE_PG", f"{ENV_PREFIX}SMTP_PASSWORD"}:
+        if var in {
+            f"{ENV_PREFIX}REQUIRE_PG",
+            f"{ENV_PREFIX}REQUIRE_BROWSER",
+            f"{ENV_PREFIX}SMTP_PASSWORD",
+        }:
             continue  # read elsewhere: the test suite's switch, a secret
         if var not in known:
             raise ConfigError(f"environment variable {var}: unknown setting")

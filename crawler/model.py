@@ -82,6 +82,10 @@ class Fetch:
     error_text: str | None = None
     attempts: int = 1
     challenge: bool = False  # the answer is a bot-wall / challenge page
+    # A 200 answer that is dead all the same (crawler.detect): "soft_404", "parked_domain"
+    # or "video_unavailable", with the evidence in short sentences.
+    detection: str | None = None
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,9 @@ class Extraction:
     language: str | None = None  # ISO 639-1, lower case
     language_source: str | None = None  # "html_lang", "content_language", "detector", "pdf_lang"
     notes: tuple[str, ...] = ()  # e.g. "declared language 'en' but the text reads as 'nl'"
+    # The page's main text, summarised for content drift (crawler.detect.drift).
+    fingerprint: int | None = None  # 64-bit simhash of word shingles
+    word_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,23 @@ NETWORK_DOWN_ADVICE = (
 )
 
 
+# Dead although the server answers 200 (crawler.detect): the evidence is quoted.
+_DETECTION_ADVICE = {
+    "soft_404": (
+        "The server answers, but with a 'page not found' page ({evidence}). Find the "
+        "resource's new address, or remove this entry."
+    ),
+    "parked_domain": (
+        "The domain now shows a parking or for-sale page ({evidence}): the organisation no "
+        "longer runs it. Find its new site, or remove this entry."
+    ),
+    "video_unavailable": (
+        "The video is no longer available ({evidence}). Replace it (the organisation may "
+        "have published it again) or remove this entry."
+    ),
+}
+
+
 def judge(fetch: Fetch, *, max_redirects: int = 10, network_down: bool = False) -> Verdict:
     """Judge one fetch. Pure: the same facts always give the same verdict.
 
@@ -184,6 +201,12 @@ def _judge_success(fetch: Fetch) -> Verdict:
             "empty_body",
             f"The server answers {fetch.http_status} but sends an empty page. "
             "A person should look.",
+        )
+    if fetch.detection is not None:
+        evidence = "; ".join(fetch.evidence) or "see the notes"
+        template = _DETECTION_ADVICE.get(fetch.detection, _DETECTION_ADVICE["soft_404"])
+        return Verdict(
+            Status.BROKEN, fetch.detection, template.format(evidence=evidence), notes=fetch.evidence
         )
     hops = fetch.hops
     if not hops:

@@ -265,7 +265,31 @@ def check(
         click.echo(outcome.message)
     if outcome.state != "aborted":
         click.echo(f"results: {out / 'results.json'}, {out / 'results.csv'}")
+    try:
+        from reports import write_run_report
+
+        click.echo(f"report: {write_run_report(store, outcome.run_id, out, config.lang)}")
+    except Exception as exc:  # the run is stored; a report problem must not change the verdict
+        click.echo(f"linkwacht: warning: the report could not be written: {exc}", err=True)
     sys.exit(outcome.exit_code)
+
+
+# -- reports, fix list, serve (reports/cli.py) -----------------------------------------------
+
+from reports.cli import apply_cmd, export, report_cmd, serve_cmd  # noqa: E402
+
+main.add_command(report_cmd)
+main.add_command(serve_cmd)
+main.add_command(export)
+register.add_command(apply_cmd)
+
+
+# -- schedule, ack (scheduler/cli.py) ------------------------------------------------------
+
+from scheduler.cli import ack, schedule  # noqa: E402
+
+main.add_command(schedule)
+main.add_command(ack)
 
 
 if __name__ == "__main__":

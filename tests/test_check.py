@@ -207,7 +207,8 @@ def test_one_request_at_a_time_per_host_with_the_delay(tmp_path: Path) -> None:
         )
         records = sorted(web_.requests("polite.simweb.test"), key=lambda r: r.started)
     assert {r.status for r in outcome.results} == {Status.OK}
-    assert len(records) == 4
+    # the four pages, and the soft-404 probe of their directory: all one at a time
+    assert len([r for r in records if r.path.startswith("/p/")]) == 5
     assert max(r.concurrent for r in records) == 1
     gaps = [b.started - a.started for a, b in itertools.pairwise(records)]
     assert min(gaps) >= 0.29
@@ -356,7 +357,7 @@ def test_broken_links_are_rechecked_and_confirmed(tmp_path: Path) -> None:
         outcome, store = check_urls(
             config, tmp_path, ["https://flaky.simweb.test/flaky", "https://flaky.simweb.test/gone"]
         )
-        hits = [r.path for r in web_.requests("flaky.simweb.test") if r.path != "/robots.txt"]
+        hits = [r.path for r in web_.requests("flaky.simweb.test") if r.path in ("/flaky", "/gone")]
     flaky, gone = outcome.results
     assert (flaky.status, flaky.confirmed) == (Status.OK, False)
     assert "first attempt in this run found broken (http_404)" in flaky.notes[-1]
@@ -421,7 +422,7 @@ def test_an_http_proxy_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
         if where == "environment":  # the crawl workers inherit it
             monkeypatch.setenv("http_proxy", proxy_url)
             proxy_url = ""
-        config = sim_config(web_, tmp_path, proxy=proxy_url, robots_txt=False)
+        config = sim_config(web_, tmp_path, proxy=proxy_url, robots_txt=False, detectors=False)
         outcome, _ = check_urls(config, tmp_path, ["http://behind.proxy.test/page"])
     (result,) = outcome.results
     assert (result.status, result.title) == (Status.OK, "Via the proxy")
@@ -466,3 +467,88 @@ def _serve_in_thread(app: web.Application) -> Iterator[int]:
         thread.join(timeout=5)
         loop.run_until_complete(runner.cleanup())
         loop.close()
+
+
+# -- beyond status codes: drift and archived copies --------------------------------------
+
+
+def test_content_drift_is_noted_against_the_page_first_seen(tmp_path: Path) -> None:
+    versions = {
+        "now": (
+            "Sexting: tips voor ouders",
+            "Ouders vragen zich vaak af hoe ze met hun kinderen over sexting kunnen praten. " * 12,
+        )
+    }
+    first = versions["now"]
+
+    async def page(request: web.Request, call: Call) -> web.StreamResponse:
+        title, text = versions["now"]
+        body = (
+            f'<!DOCTYPE html><html lang="nl"><head><title>{title}</title></head>'
+            f"<body><main><p>{text}</p></main></body></html>"
+        )
+        return web.Response(text=body, content_type="text/html")
+
+    url = "https://drift.simweb.test/gids/sexting-tips.html"
+    world = World("drift", sites=[Site("drift.simweb.test")])
+    world.route(url, page)
+    with SimWeb(worlds=[world]).start_in_thread() as web_:
+        config = sim_config(web_, tmp_path)
+        entries = write_register(tmp_path / "register.csv", [url])
+        store = Store.open(config.db_url)
+        store.sync_register(entries, source="register.csv")
+
+        def one_run() -> CheckResult:
+            out = run_check(config, store, store.active_entries(), register="r", out_dir=None)
+            return out.results[0]
+
+        assert not any(n.startswith("drifted") for n in one_run().notes)
+        assert store.first_snapshots()[1].title == first[0]
+        versions["now"] = (
+            "Casino bonus - speel nu",
+            "Speel online casino spellen met een welkomstbonus en gratis spins vandaag nog. " * 5,
+        )
+        later = one_run()
+    assert later.status is Status.OK  # drift is a note, not a verdict
+    (note,) = [n for n in later.notes if n.startswith("drifted")]
+    assert "Casino bonus" in note or "title" in note
+    assert store.first_snapshots()[1].title == first[0]  # the first page stays the reference
+
+
+def test_a_broken_link_is_offered_its_archived_copy_once_looked_up(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    async def gone(request: web.Request, call: Call) -> web.StreamResponse:
+        return web.Response(status=410, text="gone")
+
+    async def available(request: web.Request, call: Call) -> web.StreamResponse:
+        asked.append(request.query["url"])
+        return web.json_response(
+            {
+                "url": request.query["url"],
+                "archived_snapshots": {
+                    "closest": {
+                        "status": "200",
+                        "available": True,
+                        "url": "http://web.archive.org/web/20210301000000/" + request.query["url"],
+                        "timestamp": "20210301000000",
+                    }
+                },
+            }
+        )
+
+    world = World("archive", sites=[Site("gone.simweb.test"), Site("archive.simweb.test")])
+    world.route("https://gone.simweb.test/rapport.pdf", gone)
+    world.route("https://archive.simweb.test/wayback/available", available, any_query=True)
+    with SimWeb(worlds=[world]).start_in_thread() as web_:
+        config = sim_config(web_, tmp_path, archive_url="https://archive.simweb.test")
+        url = "https://gone.simweb.test/rapport.pdf"
+        outcome, store = check_urls(config, tmp_path, [url])
+        again = run_check(config, store, store.active_entries(), register="r", out_dir=None)
+    (result,) = outcome.results
+    assert (result.status, result.reason) == (Status.BROKEN, "http_410")
+    expected = f"archived copy: http://web.archive.org/web/20210301000000/{url} (2021-03-01)"
+    assert expected in result.notes
+    assert expected in again.results[0].notes
+    assert asked == [url], "the archive's answer is cached, not asked twice"
+    assert store.archive_copies([url])[url].copy_url

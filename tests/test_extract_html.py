@@ -570,3 +570,14 @@ def test_100kb_page_is_fast() -> None:
     # bs4 builds its tree in Python: ~9 ms on the 2-core dev machine (a 16 KB prefix is
     # enough for this page; ~23 ms to parse it whole). The bound only catches a gross regression.
     assert per_page_ms < 50
+
+
+def test_language_of_a_page_without_body_tag_is_detected() -> None:
+    # libxml2 before 2.14 files <main> under <head> when no <body> tag comes first.
+    text = b"Ouders vragen zich vaak af hoe ze met hun kinderen over sexting kunnen praten. " * 5
+    found = extract_html(
+        b"<html><title>Gids</title><main><p>" + text + b"</p></main></html>",
+        content_type_charset=None,
+        content_language=None,
+    )
+    assert (found.language, found.language_source) == ("nl", "detector")

@@ -42,7 +42,7 @@ def test_upgrade_to_head_builds_exactly_the_orm_schema(engine: Engine) -> None:
 
     upgrade(engine)
 
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0005"
     assert schema_differences(engine) == []
 
 
@@ -56,7 +56,7 @@ def test_the_schema_comparison_notices_a_missing_migration(engine: Engine) -> No
 def test_env_py_can_open_its_own_connection(engine: Engine) -> None:
     # The path used by the alembic command line: a URL (here with %-escapes), no connection.
     command.upgrade(alembic_config(engine), "head")
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0005"
 
 
 def _old_timestamp(engine: Engine, value: str) -> str:

@@ -154,3 +154,12 @@ def test_network_down_turns_unreachable_hosts_into_not_judged() -> None:
     assert (verdict.status, verdict.reason) == (Status.TRANSIENT, "network_down")
     # an HTTP answer is still judged on its merits
     assert judge(status(404), network_down=True).status is Status.BROKEN
+
+
+@pytest.mark.parametrize("kind", ["soft_404", "parked_domain", "video_unavailable"])
+def test_a_detected_dead_page_is_broken_with_its_evidence(kind: str) -> None:
+    fetch = ok(detection=kind, evidence=("the title says 'Pagina niet gevonden'",))
+    verdict = judge(fetch)
+    assert (verdict.status, verdict.reason) == (Status.BROKEN, kind)
+    assert "Pagina niet gevonden" in verdict.advice
+    assert verdict.notes == ("the title says 'Pagina niet gevonden'",)

@@ -60,8 +60,10 @@ _PARSE_GROWTH = 4
 
 # Not visible, or boilerplate that often speaks another language than the page (the
 # "NL | FR | EN" switcher lives in <nav>/<select>). Skipped for the text and the <h1>.
+# <head> itself is not skipped: its own children are all hidden or textless, and libxml2
+# (before 2.14) files HTML5 content met before any <body> tag (<main>, <section>) there.
 _HIDDEN = frozenset(
-    {"script", "style", "noscript", "template", "nav", "svg", "math", "select", "head", "title"}
+    {"script", "style", "noscript", "template", "nav", "svg", "math", "select", "title"}
 )
 # Elements that separate words in an <h1> even without whitespace around them (<br>, blocks).
 _BREAKS = frozenset(

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -27,8 +28,10 @@ from w3lib.url import safe_url_string
 
 from crawler.challenge import is_challenge
 from crawler.config import CheckConfig
+from crawler.detect import Detection
 from crawler.extract import extract, media_type
 from crawler.fetch.errors import RETRYABLE, classify
+from crawler.fetch.inspect import Inspector
 from crawler.model import ErrorKind, Extraction, Fetch, Hop
 
 log = logging.getLogger(__name__)
@@ -37,19 +40,29 @@ Sink = Callable[[str, Fetch, Extraction], None]
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 META_REFRESH_MAX_DELAY = 10  # seconds; a slower refresh is a page reloading itself
+KEPT_BODY_BYTES = 65_536  # an API answer, not a page
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 
 class CheckSpider(scrapy.Spider):
     name = "linkwacht"
 
-    def __init__(self, urls: Iterable[str], sink: Sink, check: CheckConfig, **kw: Any) -> None:
+    def __init__(
+        self,
+        urls: Iterable[str],
+        sink: Sink,
+        check: CheckConfig,
+        keep_body: bool = False,
+        **kw: Any,
+    ) -> None:
         super().__init__(**kw)
+        self.keep_body = keep_body  # API answers (web archive) travel back whole
         self.urls = list(dict.fromkeys(urls))
         self.sink = sink
         self.check = check
         self.pending: set[str] = set(self.urls)
         self._pdf_slots = asyncio.Semaphore(2)
+        self.inspector: Inspector | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CheckSpider:
@@ -57,6 +70,8 @@ class CheckSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        if spider.check.detectors:
+            spider.inspector = Inspector(crawler, oembed_base=spider.check.oembed_url)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -103,7 +118,7 @@ class CheckSpider(scrapy.Spider):
     ) -> None:
         raw = headers.get(b"Content-Type")
         ctype, _ = media_type(raw.decode("latin-1") if raw else None)
-        cap = self._cap_for(ctype)
+        cap = KEPT_BODY_BYTES if self.keep_body else self._cap_for(ctype)
         request.meta["lw_cap"] = cap
         if cap == 0 or (body_length is not None and body_length > cap):
             request.meta["lw_truncated"] = cap != 0
@@ -134,7 +149,7 @@ class CheckSpider(scrapy.Spider):
                 yield follow
             return
 
-        ctype, _charset = media_type(headers.get("content-type"))
+        ctype, charset = media_type(headers.get("content-type"))
         body = response.body
         if 200 <= status < 300 and (ctype in HTML_TYPES or ctype is None):
             target = _meta_refresh(body, response.url)
@@ -159,6 +174,22 @@ class CheckSpider(scrapy.Spider):
         stopped = "download_stopped" in response.flags
         length = headers.get("content-length")
         size = int(length) if stopped and length and length.isdigit() else len(body)
+        extraction = Extraction()
+        if 200 <= status < 300 and body:
+            extraction = await self._extract(response, ctype, headers)
+        detection: Detection | None = None
+        if self.inspector is not None and 200 <= status < 300 and body:
+            try:
+                detection, snap = await self.inspector.inspect(
+                    key, response, hops, ctype, charset, extraction
+                )
+            except Exception:  # a detector bug must not lose the verdict
+                log.exception("inspection failed for %s", response.url)
+                detection, snap = None, None
+            if snap is not None:
+                extraction = replace(
+                    extraction, fingerprint=snap.fingerprint, word_count=snap.word_count
+                )
         fetch = Fetch(
             requested_url=key,
             hops=hops,
@@ -167,33 +198,37 @@ class CheckSpider(scrapy.Spider):
             headers=headers,
             content_type=ctype,
             size=size,
-            body=b"",
+            body=body[:KEPT_BODY_BYTES] if self.keep_body else b"",
             truncated=bool(meta.get("lw_truncated")),
             elapsed_ms=round(elapsed * 1000),
             attempts=attempt,
             challenge=is_challenge(status, headers, body),
+            detection=detection.reason if detection else None,
+            evidence=detection.evidence if detection else (),
         )
-        extraction = Extraction()
-        if 200 <= status < 300 and body:
-            try:
-                if b"%PDF-" in body[:1024] or ctype == "application/pdf":
-                    # A PDF is parsed in a child process (seconds for a hostile one): wait
-                    # for it off the event loop, a few at a time to bound their memory.
-                    async with self._pdf_slots:
-                        extraction = await asyncio.to_thread(
-                            extract,
-                            body,
-                            ctype,
-                            headers,
-                            pdf_timeout=self.check.pdf_timeout,
-                            pdf_memory_mb=self.check.pdf_memory_mb,
-                        )
-                else:
-                    extraction = extract(body, ctype, headers)
-            except Exception as exc:  # an extraction bug must not lose the verdict
-                log.exception("extraction failed for %s", response.url)
-                extraction = Extraction(notes=(f"extraction failed: {exc}",))
         self._emit(key, fetch, extraction)
+
+    async def _extract(
+        self, response: Response, ctype: str | None, headers: dict[str, str]
+    ) -> Extraction:
+        body = response.body
+        try:
+            if b"%PDF-" in body[:1024] or ctype == "application/pdf":
+                # A PDF is parsed in a child process (seconds for a hostile one): wait
+                # for it off the event loop, a few at a time to bound their memory.
+                async with self._pdf_slots:
+                    return await asyncio.to_thread(
+                        extract,
+                        body,
+                        ctype,
+                        headers,
+                        pdf_timeout=self.check.pdf_timeout,
+                        pdf_memory_mb=self.check.pdf_memory_mb,
+                    )
+            return extract(body, ctype, headers)
+        except Exception as exc:  # an extraction bug must not lose the verdict
+            log.exception("extraction failed for %s", response.url)
+            return Extraction(notes=(f"extraction failed: {exc}",))
 
     async def on_error(self, failure: Failure) -> AsyncIterator[Request]:
         request: Request = failure.request  # type: ignore[attr-defined]

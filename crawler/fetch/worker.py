@@ -18,7 +18,7 @@ from crawler.fetch import wire
 from crawler.model import Extraction, Fetch
 
 
-def crawl(urls: list[str], check: CheckConfig, out: TextIO) -> None:
+def crawl(urls: list[str], check: CheckConfig, out: TextIO, *, keep_body: bool = False) -> None:
     from scrapy.crawler import AsyncCrawlerProcess
 
     from crawler.fetch.settings import scrapy_settings
@@ -35,7 +35,7 @@ def crawl(urls: list[str], check: CheckConfig, out: TextIO) -> None:
     # A robots.txt that cannot be fetched is logged with a traceback by Scrapy; the URL's
     # own request fails the same way and gets a verdict, so that log is only noise.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
-    process.crawl(CheckSpider, urls=urls, sink=sink, check=check)
+    process.crawl(CheckSpider, urls=urls, sink=sink, check=check, keep_body=keep_body)
     process.start()
 
 
@@ -62,7 +62,7 @@ def main() -> None:
 
     job: dict[str, Any] = json.load(sys.stdin)
     check = CheckConfig(**job["check"])
-    crawl(job["urls"], check, sys.stdout)
+    crawl(job["urls"], check, sys.stdout, keep_body=job.get("keep_body", False))
 
 
 if __name__ == "__main__":

@@ -126,6 +126,20 @@ def youtube_page(title: str, video_id: str) -> str:
     )
 
 
+def youtube_unavailable_page(video_id: str) -> str:
+    """What YouTube serves, with status 200, for a deleted or removed video."""
+    return (
+        '<!DOCTYPE html><html style="font-size: 10px" lang="en" system-icons typography>'
+        "<head><title> - YouTube</title>"
+        '<meta property="og:site_name" content="YouTube">'
+        '<script>var ytcfg={};window.ytInitialPlayerResponse={"playabilityStatus":'
+        '{"status":"ERROR","reason":"Video unavailable"}};</script>'
+        "</head><body><ytd-app></ytd-app>"
+        + "<script>/* player bootstrap */</script>" * 20
+        + "</body></html>"
+    )
+
+
 @functools.lru_cache(maxsize=256)
 def pdf_bytes(
     title: str | None, lang: str | None = None, text_lang: str = "fr", heading: str = ""
@@ -219,3 +233,68 @@ def gzip_bomb() -> bytes:
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, mtime 0, max comp.
     trailer = struct.pack("<II", crc & 0xFFFFFFFF, (GZIP_BOMB_MIB << 20) & 0xFFFFFFFF)
     return header + first + steady * (GZIP_BOMB_MIB - 1) + tail + trailer
+
+
+def soft_404_wordpress() -> str:
+    """A WordPress theme's 404 template, as some hosts serve it: with status 200."""
+    menu = "".join(
+        f'<li><a href="/{p}/">{p.title()}</a></li>'
+        for p in ("over-ons", "publicaties", "vorming", "contact")
+    )
+    return (
+        '<!DOCTYPE html><html lang="nl-BE"><head><meta charset="UTF-8">'
+        "<title>Pagina niet gevonden &#8211; Vrouwenraad</title>"
+        '<link rel="stylesheet" href="/wp-content/themes/vr/style.css"></head>'
+        '<body class="error404"><header><nav><ul>' + menu + "</ul></nav></header>"
+        '<main id="primary"><section class="error-404 not-found">'
+        '<h1 class="page-title">Oeps! Die pagina kan niet gevonden worden.</h1>'
+        "<p>Het lijkt erop dat er niets gevonden werd op deze locatie. "
+        "Probeer misschien een zoekopdracht?</p>"
+        '<form role="search" action="/"><input type="search" name="s"></form>'
+        "</section></main><footer>&copy; Vrouwenraad</footer></body></html>"
+    )
+
+
+def catchall_home() -> str:
+    """A small CMS whose every unknown address shows the home page (status 200)."""
+    return (
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+        "<title>Accueil - Collectif contre le cyberharcèlement</title></head><body>"
+        "<nav><a href='/'>Accueil</a> <a href='/docs/'>Documents</a></nav>"
+        "<main><h1>Bienvenue</h1><p>Notre collectif accompagne les victimes de "
+        "cyberharcèlement et forme les professionnels de l'enseignement et de la jeunesse. "
+        "Vous trouverez ici nos brochures, nos formations et nos contacts pour obtenir de "
+        "l'aide rapidement et en toute confidentialité.</p></main></body></html>"
+    )
+
+
+def parked_page(domain: str) -> str:
+    """A registrar's parking page for a lapsed domain (Sedo-like)."""
+    links = "".join(
+        f'<li><a href="https://ww1.{domain}/search?q={q}">{q}</a></li>'
+        for q in ("Online Dating", "Cheap Flights", "Insurance Quotes", "Web Hosting")
+    )
+    return (
+        f"<!DOCTYPE html><html><head><title>{domain} - This domain is for sale</title>"
+        '<script src="https://img.sedoparking.com/templates/js/ads.js"></script></head><body>'
+        f"<h1>{domain}</h1><p>This domain may be for sale! "
+        f'<a href="https://sedo.com/search/details/?domain={domain}">Buy this domain</a></p>'
+        f"<h2>Related searches</h2><ul>{links}</ul></body></html>"
+    )
+
+
+def live_page_mentioning_404() -> str:
+    """A live article that talks about '404 not found' errors in passing."""
+    para = (
+        "<p>Wie op het internet surft, komt soms de foutmelding 404 Not Found tegen. Dat "
+        "betekent dat een pagina verplaatst of verwijderd werd. In dit artikel leggen we uit "
+        "hoe je zulke dode links herkent, waarom websites ze soms niet goed melden en wat je "
+        "kunt doen om toch de juiste informatie over online veiligheid te vinden.</p>"
+    )
+    return (
+        '<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">'
+        "<title>Foutmeldingen op het web uitgelegd | Mediawijs</title></head><body>"
+        "<main><article><h1>Foutmeldingen op het web uitgelegd</h1>"
+        + para * 4
+        + "</article></main></body></html>"
+    )

@@ -22,12 +22,14 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiohttp import web
 from yarl import URL
 
 from crawler.simweb import assets
 from crawler.simweb import handlers as h
 from crawler.simweb.world import (
     ROBOTS_404,
+    Call,
     Handler,
     Listener,
     Robots,
@@ -122,7 +124,7 @@ ENTRIES: tuple[tuple[str, str, str, str], ...] = (
     ("https://veiligonline.be/webinars/veilig-online-online-relaties-en-seksualiteit", "nl",
      "Webinar: online relaties en seksualiteit | Veilig Online", "page"),
     ("https://www.youtube.com/watch?v=TQEqRpRjyHw&list=PLiPsgsMS6WYH9RjA_t4XNm7UeRa59Xx8D&index=5",
-     "nl", "Sexting en beleid in jouw organisatie", "video"),
+     "nl", "Sexting en beleid in jouw organisatie", "videogone"),
     ("https://veiligonline.be/spannend-over-online-seksualiteit-verkennen", "nl",
      "Spannend! Over online seksualiteit verkennen | Veilig Online", "page"),
     ("https://www.sensoa.be/sites/default/files/poster-affiche-sexting-week-van-de-lentekriebels"
@@ -250,6 +252,7 @@ VERDICTS: dict[str, tuple[str, str | None]] = {
     "slash": ("redirected", "permanent_redirect"),
     "302": ("ok", "temporary_redirect"),
     "meta": ("redirected", "meta_refresh"),
+    "videogone": ("broken", "video_unavailable"),
 }
 _LISTENER_BEHAVIOUR = {"unresolvable": "dns", "refused": "refused", "bad_tls": "tls"}
 
@@ -365,6 +368,10 @@ class _Builder:
             handler = h.bot_wall(page)
         elif kind == "challenge":
             handler = h.challenge()
+        elif kind == "videogone":  # the watch page still answers 200
+            handler = h.page_from_text(
+                assets.youtube_unavailable_page(u.query.get("v", "")), server="ESF"
+            )
         elif kind not in ("dns", "refused"):
             # Content; "robots" and "tls" serve it too (reachable only by a rude client).
             handler = _content_handler(url, lang, title, code)
@@ -376,6 +383,35 @@ class _Builder:
             # The site-wide http -> https 301 comes first: a minor permanent redirect.
             status, reason, minor = "redirected", "permanent_redirect", True
         return status, reason, minor
+
+
+def _live_videos() -> dict[str, str]:
+    """Video id -> title of the register's videos that still exist."""
+    return {
+        URL(url).query.get("v", ""): title
+        for url, _lang, title, code in ENTRIES
+        if "youtube.com/watch" in url and code in ("video", "429once")
+    }
+
+
+def _oembed(live: dict[str, str]) -> Handler:
+    """YouTube's oEmbed endpoint: JSON for a live video, 404 for a deleted one."""
+
+    async def handle(request: web.Request, call: Call) -> web.StreamResponse:
+        video = URL(request.query.get("url", "")).query.get("v", "")
+        if video not in live:
+            return web.Response(status=404, text="Not Found")
+        return web.json_response(
+            {
+                "title": live[video],
+                "type": "video",
+                "provider_name": "YouTube",
+                "author_name": "Register",
+                "version": "1.0",
+            }
+        )
+
+    return handle
 
 
 def build_world(csv_path: Path | None = None) -> World:
@@ -398,6 +434,12 @@ def build_world(csv_path: Path | None = None) -> World:
         else:
             lang = _guess_language(row.url, row.title)
             expected[row.url] = b.add(row.url, lang, row.title.strip() or "Untitled", "page")
+    b.world.route(
+        "https://www.youtube.com/oembed",
+        _oembed(_live_videos()),
+        any_query=True,
+        name="YouTube oEmbed",
+    )
     seen: set[str] = set()
     for row in rows:
         if row.url in seen:

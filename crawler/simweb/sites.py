@@ -33,6 +33,8 @@ VIDEO = "video.simweb.test"
 IDN = "www.café.simweb.test"  # served as www.xn--caf-dma.simweb.test
 LEGACY = "legacy.simweb.test"  # plain http only, no redirect to https
 RAW = "raw.simweb.test"
+CATCHALL = "cms.simweb.test"  # answers every unknown path with its home page, status 200
+PARKED = "lapsed-organisation.simweb.test"  # domain lapsed: a for-sale parking page
 REFUSED = "refused.simweb.test"
 SELF_SIGNED = "selfsigned.simweb.test"
 UNRESOLVABLE = "does-not-exist.invalid"
@@ -59,6 +61,8 @@ SITES = (
     Site(IDN, server="nginx"),
     Site(LEGACY, server="Apache/2.2.22", http="serve"),
     Site(RAW, listener="raw"),
+    Site(CATCHALL, server="Apache", fallback=h.page_from_text(assets.catchall_home())),
+    Site(PARKED, server="nginx", fallback=h.page_from_text(assets.parked_page(PARKED))),
     Site(REFUSED, listener="refused"),
     Site(SELF_SIGNED, server="lighttpd", listener="bad_tls"),
     Site(UNRESOLVABLE, listener="unresolvable"),
@@ -198,18 +202,27 @@ def _charsets() -> list[Spec]:
 
 
 def _redirects() -> list[Spec]:
-    nl, fr, en = u(MAIN, "/nl/"), u(MAIN, "/fr/"), u(MAIN, "/en/")
+    # Redirects land on deep pages: a deep link sent to a home page is a soft 404 (below).
+    nl = u(MAIN, "/nl/publicaties/gids-online-veiligheid.html")
+    fr = u(MAIN, "/fr/publications/guide-securite-en-ligne.html")
+    en = u(MAIN, "/en/publications/online-safety-guide.html")
     chain12 = [
         Spec(
             f"chain12_hop{i}",
             u(MAIN, f"/chain12/{i}"),
-            h.redirect(f"/chain12/{i + 1}" if i < TOO_MANY_HOPS else "/nl/"),
+            h.redirect(f"/chain12/{i + 1}" if i < TOO_MANY_HOPS else nl),
             "",
             None,
         )
         for i in range(2, TOO_MANY_HOPS + 1)
     ]
+    targets = [
+        Spec("", nl, h.page("Gids online veiligheid", lang="nl", text_lang="nl"), "", None),
+        Spec("", fr, h.page("Guide de la sécurité en ligne", lang="fr", text_lang="fr"), "", None),
+        Spec("", en, h.page("Online safety guide", lang="en", text_lang="en"), "", None),
+    ]
     return [
+        *targets,
         Spec("redirect_301", u(MAIN, "/old/301"), h.redirect(nl, 301), "redirected",
              "permanent_redirect", final=nl),
         Spec("redirect_302", u(MAIN, "/tmp/302"), h.redirect(nl, 302), "ok",
@@ -223,12 +236,12 @@ def _redirects() -> list[Spec]:
         Spec("redirect_chain_3", u(MAIN, "/chain3/1"), h.redirect("/chain3/2"), "redirected",
              "permanent_redirect", final=nl, description="3 hops of 301"),
         Spec("", u(MAIN, "/chain3/2"), h.redirect("/chain3/3"), "", None),
-        Spec("", u(MAIN, "/chain3/3"), h.redirect("/nl/"), "", None),
+        Spec("", u(MAIN, "/chain3/3"), h.redirect(nl), "", None),
         Spec("redirect_http_to_https", u(MAIN, "/fr/", "http"), None, "redirected",
-             "permanent_redirect", minor=True, final=fr,
+             "permanent_redirect", minor=True, final=u(MAIN, "/fr/"),
              description="site-wide 301 from http to the same path on https"),
         Spec("redirect_trailing_slash", u(MAIN, "/fr"), h.redirect("/fr/", 301), "redirected",
-             "permanent_redirect", minor=True, final=fr),
+             "permanent_redirect", minor=True, final=u(MAIN, "/fr/")),
         Spec("redirect_loop", u(MAIN, "/loop/a"), h.redirect("/loop/b", 301), "broken",
              "redirect_loop", description="A -> B -> A"),
         Spec("", u(MAIN, "/loop/b"), h.redirect("/loop/a", 301), "", None),
@@ -313,8 +326,34 @@ def _robots() -> list[Spec]:
     ]  # fmt: skip
 
 
+def _content_level() -> list[Spec]:
+    """200 answers that are dead all the same, and live pages that only look suspicious."""
+    return [
+        Spec("home_page", u(MAIN, "/"), h.page("Welkom bij Simweb", lang="nl", text_lang="nl"),
+             "ok", "ok"),
+        Spec("soft_404_wordpress", u(MAIN, "/publicaties/verdwenen-rapport/"),
+             h.page_from_text(assets.soft_404_wordpress()), "broken", "soft_404",
+             description="WordPress theme's 'not found' page served with status 200"),
+        Spec("soft_404_by_probe", u(CATCHALL, "/docs/cyberpesten-brochure.html"), None,
+             "broken", "soft_404",
+             description="every unknown path gives the home page with 200: a random address "
+                         "in the same directory gives the same page"),
+        Spec("catchall_home_is_live", u(CATCHALL, "/"), None, "ok", "ok",
+             description="a site root is never judged by the probe alone"),
+        Spec("deep_link_to_home", u(MAIN, "/archief/2019/campagne.html"),
+             h.redirect("/", 301), "broken", "soft_404",
+             description="a deep link redirected to the home page"),
+        Spec("mentions_404_in_passing", u(MAIN, "/nieuws/foutmeldingen-uitgelegd.html"),
+             h.page_from_text(assets.live_page_mentioning_404()), "ok", "ok",
+             description="a live article about '404 not found' errors"),
+        Spec("parked_domain", u(PARKED, "/"), None, "broken", "parked_domain",
+             description="the organisation's lapsed domain now shows a for-sale page"),
+    ]  # fmt: skip
+
+
 CATALOGUE: tuple[Callable[[], list[Spec]], ...] = (
     _content,
+    _content_level,
     _charsets,
     _redirects,
     _errors,

@@ -35,7 +35,14 @@ from crawler.store.db import (
     safe_url,
     upgrade,
 )
-from crawler.store.models import EntryChangeRow, EntryRow, ResultRow, RunRow
+from crawler.store.models import (
+    ArchiveCopyRow,
+    EntryChangeRow,
+    EntryRow,
+    ResultRow,
+    RunRow,
+    SnapshotRow,
+)
 
 DEFAULT_STALE_AFTER = timedelta(hours=2)
 STALE_RUN_MESSAGE = "aborted: the process stopped before the run finished"
@@ -275,6 +282,8 @@ class Store:
                     setattr(row, name, new)
                     if name == "url":
                         row.url_changed_at = now
+                        # A new address is a new page: drift starts again from it.
+                        session.execute(delete(SnapshotRow).where(SnapshotRow.entry_id == entry.id))
                     elif name == "title":
                         row.title_changed_at = now
                     record(entry.id, name, old, new)
@@ -462,6 +471,66 @@ class Store:
         with self._read() as session:
             return [_run_info(run) for run in session.scalars(query)]
 
+    # -- first-seen snapshots (content drift) and web-archive copies ----------------------
+
+    def first_snapshots(self) -> dict[int, PageSnapshot]:
+        """Each entry's page as first seen at its current URL."""
+        with self._read() as session:
+            return {
+                row.entry_id: PageSnapshot(
+                    row.url,
+                    row.title,
+                    row.language,
+                    _unsigned(row.fingerprint),
+                    row.word_count,
+                    row.taken_at,
+                )
+                for row in session.scalars(select(SnapshotRow))
+            }
+
+    def save_first_snapshots(self, snapshots: Mapping[int, PageSnapshot]) -> None:
+        """Keep these as the first-seen pages (an existing one is replaced: a new URL)."""
+        if not snapshots:
+            return
+        with self._write() as session:
+            for entry_id, snap in snapshots.items():
+                session.merge(
+                    SnapshotRow(
+                        entry_id=entry_id,
+                        url=snap.url,
+                        title=snap.title,
+                        language=snap.language,
+                        fingerprint=_signed(snap.fingerprint),
+                        word_count=snap.word_count,
+                        taken_at=_aware(snap.taken_at),
+                    )
+                )
+
+    def archive_copies(self, urls: Sequence[str] | None = None) -> dict[str, ArchiveAnswer]:
+        """The archive's last answer per URL (all URLs when ``urls`` is None)."""
+        query = select(ArchiveCopyRow)
+        if urls is not None:
+            query = query.where(ArchiveCopyRow.url.in_(list(urls)))
+        with self._read() as session:
+            return {
+                row.url: ArchiveAnswer(row.copy_url, row.archived_at, row.looked_up_at)
+                for row in session.scalars(query)
+            }
+
+    def save_archive_copies(self, answers: Mapping[str, ArchiveAnswer]) -> None:
+        if not answers:
+            return
+        with self._write() as session:
+            for url, answer in answers.items():
+                session.merge(
+                    ArchiveCopyRow(
+                        url=url,
+                        copy_url=answer.copy_url,
+                        archived_at=answer.archived_at,
+                        looked_up_at=_aware(answer.looked_up_at),
+                    )
+                )
+
     # -- results ----------------------------------------------------------------------------
 
     def results_for_run(self, run_id: int) -> list[CheckResult]:
@@ -519,6 +588,35 @@ class Store:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PageSnapshot:
+    """An entry's page as first seen (see ``crawler.detect.drift.Snapshot``)."""
+
+    url: str
+    title: str | None
+    language: str | None
+    fingerprint: int  # unsigned 64-bit
+    word_count: int
+    taken_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveAnswer:
+    """What the web archive said about a URL: its closest working copy, or None."""
+
+    copy_url: str | None
+    archived_at: datetime | None
+    looked_up_at: datetime
+
+
+def _signed(value: int) -> int:  # BIGINT is signed; a simhash uses all 64 bits
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _unsigned(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
 
 
 def _aware(moment: datetime | None) -> datetime:

@@ -17,6 +17,13 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """APScheduler owns its job table (it creates it itself): not ours to migrate."""
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -24,6 +31,7 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER most things: alembic rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -44,6 +52,7 @@ def run_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
