@@ -136,6 +136,11 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.25)
     parser.add_argument("--workers", type=int, default=0, help="crawl processes (0: per core)")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--no-detectors",
+        action="store_true",
+        help="status codes only: no soft-404 probe, parking, drift detectors",
+    )
     parser.add_argument("--aiohttp-child", help=argparse.SUPPRESS)  # internal: the baseline
     args = parser.parse_args()
     urls_n = args.urls or (2000 if args.polite else 10_000)
@@ -170,6 +175,7 @@ def main() -> None:
             LINKWACHT_CHECK_RESOLVE_UNMAPPED="false",
             LINKWACHT_CHECK_WORKERS=str(workers),
             LINKWACHT_CHECK_TIMEOUT="30",
+            LINKWACHT_CHECK_DETECTORS="false" if args.no_detectors else "true",
         )
         if args.polite:
             env.update(

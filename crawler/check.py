@@ -294,9 +294,8 @@ class _DriftWatch:
                 datetime.now(UTC),
             )
             self.firsts[entry.id] = self.new[entry.id] = taken
-            before = now  # nothing to compare with yet but the register's title
-        else:
-            before = Snapshot(first.title, first.language, first.fingerprint, first.word_count)
+            return result  # the first sight: nothing to compare with yet
+        before = Snapshot(first.title, first.language, first.fingerprint, first.word_count)
         change = drift(before, now, entry.title)
         if change is None:
             return result

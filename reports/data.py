@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.model import CheckResult, Hop, Status
-from crawler.store.api import EntryInfo, HistoryItem, RunInfo, RunState, Store
+from crawler.store.api import ArchiveAnswer, EntryInfo, HistoryItem, RunInfo, RunState, Store
 from crawler.store.models import ResultRow, RunRow
 from crawler.verdict import permanent_target
 from reports.i18n import is_web_url
@@ -61,6 +61,7 @@ class Row:
     strip: tuple[str, ...]  # status per strip run, oldest first; "" = no result, "nj" = not judged
     broken_since: datetime | None = None
     broken_runs: int = 0
+    archived_url: str | None = None  # the web archive's closest working copy (broken only)
 
     @property
     def status(self) -> Status:
@@ -136,6 +137,7 @@ def load_run_report(store: Store, run_id: int, *, strip_runs: int = STRIP_RUNS) 
     statuses = _strip_statuses(store, [r.id for r in strip], [r.entry_id for r in results])
     broken_ids = [r.entry_id for r in results if r.status == Status.BROKEN]
     streaks = _broken_streaks(store, broken_ids, run)
+    copies = store.archive_copies([r.url for r in results if r.status == Status.BROKEN])
 
     rows: list[Row] = []
     for result in results:
@@ -157,6 +159,7 @@ def load_run_report(store: Store, run_id: int, *, strip_runs: int = STRIP_RUNS) 
                 strip=tuple(per_run.get(r.id, "") for r in strip),
                 broken_since=since,
                 broken_runs=count,
+                archived_url=_archived_url(copies.get(result.url), result.status),
             )
         )
     rows.sort(key=lambda row: (row.position, row.entry_id))
@@ -227,6 +230,12 @@ def compare(
         if now == Status.BLOCKED and was != Status.BLOCKED:
             changes.new_blocked.append(row)
     return changes
+
+
+def _archived_url(answer: ArchiveAnswer | None, status: Status) -> str | None:
+    if status != Status.BROKEN or answer is None or not answer.copy_url:
+        return None
+    return answer.copy_url if answer.copy_url.startswith(("http://", "https://")) else None
 
 
 def suggested_url(result: CheckResult) -> str | None:

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from crawler.model import Status
-from crawler.store.api import RunInfo, RunState, Store
+from crawler.store.api import ArchiveAnswer, RunInfo, RunState, Store
 from crawler.urls import validate_url
 from reports.archive import atomic_write
 from reports.data import URGENCY, ReportError, suggested_url
 from reports.i18n import Words, is_web_url
 
-FIX_COLUMNS = ("id", "title", "current_url", "suggested_url", "verdict", "reason", "advice")
+FIX_COLUMNS = (
+    "id", "title", "current_url", "suggested_url", "verdict", "reason", "advice", "archived_copy",
+)  # fmt: skip
 Format = Literal["csv", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
 _WHOLE_NUMBER = re.compile(r"^\s*(\d+)(?:\.0+)?\s*$")
@@ -47,6 +49,7 @@ class Fix:
     verdict: str
     reason: str
     advice: str
+    archived_copy: str = ""  # the web archive's closest working copy of a broken link
 
     def cells(self) -> list[Any]:
         return [
@@ -57,7 +60,15 @@ class Fix:
             self.verdict,
             self.reason,
             self.advice,
+            self.archived_copy,
         ]
+
+
+def _archived(answer: ArchiveAnswer | None, status: Status) -> str:
+    if status != Status.BROKEN or answer is None or not answer.copy_url:
+        return ""
+    # Offered as a link only when it is one: the archive's answer comes from the web.
+    return answer.copy_url if answer.copy_url.startswith(("http://", "https://")) else ""
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -79,7 +90,9 @@ def fixes_for_run(store: Store, run_id: int, lang: str) -> list[Fix]:
     entries = {e.id: e for e in store.list_entries(include_retired=True)}
     urgent = {status: i for i, status in enumerate(URGENCY)}
     out: list[tuple[int, int, Fix]] = []
-    for result in store.results_for_run(run_id):
+    results = store.results_for_run(run_id)
+    copies = store.archive_copies([r.url for r in results if r.status == Status.BROKEN])
+    for result in results:
         if result.status == Status.OK:
             continue
         entry = entries.get(result.entry_id)
@@ -92,6 +105,7 @@ def fixes_for_run(store: Store, run_id: int, lang: str) -> list[Fix]:
             verdict=result.status.value,
             reason=result.reason,
             advice=words.advice(result, suggestion),
+            archived_copy=_archived(copies.get(result.url), result.status),
         )
         position = entry.position if entry else 1 << 30
         out.append((urgent[result.status], position, fix))

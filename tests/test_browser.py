@@ -278,7 +278,12 @@ def test_copy_button_copies_the_suggested_address(driver: Driver, archive: Archi
     assert buttons and all(b.is_displayed() for b in buttons)
     assert all(b.get_attribute("data-copy").startswith("https://") for b in buttons)
     buttons[0].click()
-    assert buttons[0].text in {"Gekopieerd", "Selecteer het adres en kopieer het"}
+    # The clipboard answers asynchronously: wait for the button to say what happened.
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    outcomes = {"Gekopieerd", "Selecteer het adres en kopieer het"}
+    WebDriverWait(driver, 10).until(lambda _: buttons[0].text in outcomes)
+    assert buttons[0].text in outcomes
     assert severe(driver) == []
 
 

@@ -81,6 +81,7 @@ def test_csv_export_opens_in_excel_and_defuses_formulas(tmp_path: Path) -> None:
         "redirected",
         "permanent_redirect",
         "Mettez à jour",
+        "",
     ]
 
 
@@ -325,3 +326,48 @@ def test_export_without_runs_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--db", db, "export", "fixes"])
     assert result.exit_code == 2
     assert "no finished run yet" in result.output
+
+
+def test_a_broken_link_offers_its_archived_copy_in_the_fix_list(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from crawler.model import CheckResult, Entry
+    from crawler.store.api import ArchiveAnswer, Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
+    store.sync_register(
+        [
+            Entry(1, "S", "C", "Gone", "https://gone.be/x"),
+            Entry(2, "S", "C", "Moved", "https://m.be/"),
+        ],
+        source="r.csv",
+    )
+    run = store.start_run("r.csv")
+    store.add_result(
+        run,
+        CheckResult(1, "https://gone.be/x", "https://gone.be/x", Status.BROKEN, "http_410", "Gone"),
+    )
+    store.add_result(
+        run,
+        CheckResult(
+            2,
+            "https://m.be/",
+            "https://m.be/",
+            Status.REDIRECTED,
+            "permanent_redirect",
+            "Moved",
+            final_url="https://m.be/n",
+        ),
+    )
+    store.finish_run(run, "complete")
+    copy = "http://web.archive.org/web/2021/https://gone.be/x"
+    store.save_archive_copies(
+        {
+            "https://gone.be/x": ArchiveAnswer(
+                copy, datetime(2021, 3, 1, tzinfo=UTC), datetime.now(UTC)
+            )
+        }
+    )
+    fixes = {f.id: f for f in fixes_for_run(store, run, "en")}
+    assert fixes[1].archived_copy == copy
+    assert fixes[2].archived_copy == ""

@@ -131,3 +131,30 @@ def test_cli_report_without_runs(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--db", url, "report", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "no run yet: run `linkwacht check` first" in result.output
+
+
+def test_a_broken_entry_offers_its_archived_copy(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from crawler.model import CheckResult, Entry, Status
+    from crawler.store.api import ArchiveAnswer, Store
+    from reports.data import load_run_report
+
+    store = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
+    store.sync_register([Entry(1, "S", "C", "Gone", "https://gone.be/x")], source="r.csv")
+    run = store.start_run("r.csv")
+    store.add_result(
+        run,
+        CheckResult(1, "https://gone.be/x", "https://gone.be/x", Status.BROKEN, "http_410", "Gone"),
+    )
+    store.finish_run(run, "complete")
+    copy = "http://web.archive.org/web/2021/https://gone.be/x"
+    store.save_archive_copies(
+        {
+            "https://gone.be/x": ArchiveAnswer(
+                copy, datetime(2021, 3, 1, tzinfo=UTC), datetime.now(UTC)
+            )
+        }
+    )
+    (row,) = load_run_report(store, run).rows
+    assert row.archived_url == copy

@@ -492,19 +492,20 @@ class Store:
         """Keep these as the first-seen pages (an existing one is replaced: a new URL)."""
         if not snapshots:
             return
+        rows = [
+            {
+                "entry_id": entry_id,
+                "url": snap.url,
+                "title": snap.title,
+                "language": snap.language,
+                "fingerprint": _signed(snap.fingerprint),
+                "word_count": snap.word_count,
+                "taken_at": _aware(snap.taken_at),
+            }
+            for entry_id, snap in snapshots.items()
+        ]
         with self._write() as session:
-            for entry_id, snap in snapshots.items():
-                session.merge(
-                    SnapshotRow(
-                        entry_id=entry_id,
-                        url=snap.url,
-                        title=snap.title,
-                        language=snap.language,
-                        fingerprint=_signed(snap.fingerprint),
-                        word_count=snap.word_count,
-                        taken_at=_aware(snap.taken_at),
-                    )
-                )
+            _upsert(session, SnapshotRow, ["entry_id"], rows)
 
     def archive_copies(self, urls: Sequence[str] | None = None) -> dict[str, ArchiveAnswer]:
         """The archive's last answer per URL (all URLs when ``urls`` is None)."""
@@ -666,6 +667,22 @@ def _count_results(session: Session, run_id: int) -> dict[str, int]:
     counts = {status.value: 0 for status in Status}  # every verdict, so reports need no .get
     counts.update({status: n for status, n in found})
     return counts
+
+
+def _upsert(session: Session, table: Any, key: list[str], rows: list[dict[str, Any]]) -> None:
+    """Insert or replace many rows in one statement (PostgreSQL and SQLite), else one by one."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        for values in rows:
+            session.merge(table(**values))
+        return
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make_insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=key,
+        set_={name: stmt.excluded[name] for name in rows[0] if name not in key},
+    )
+    session.execute(stmt, rows)
 
 
 def _upsert_results(session: Session, rows: list[dict[str, Any]]) -> None:
