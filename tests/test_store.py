@@ -559,3 +559,37 @@ def test_concurrent_writers_wait_for_each_other(db_url: str) -> None:
     with Store.open(db_url) as store:
         runs = store.latest_runs(limit=100)
         assert len(runs) == 20 and {r.total for r in runs} == {3}
+
+
+def test_first_snapshots_keep_all_64_bits_and_reset_when_the_url_changes(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from crawler.store.api import PageSnapshot
+
+    store.sync_register([Entry(1, "S", "C", "T", "https://a.be/")], source="r.csv")
+    big = (1 << 64) - 12345  # a simhash with the top bit set: BIGINT is signed
+    snap = PageSnapshot("https://a.be/", "Titel", "nl", big, 321, datetime(2026, 1, 1, tzinfo=UTC))
+    store.save_first_snapshots({1: snap})
+    assert store.first_snapshots() == {1: snap}
+    store.save_first_snapshots({1: snap})  # saving again replaces, never duplicates
+    assert len(store.first_snapshots()) == 1
+    store.sync_register([Entry(1, "S", "C", "T", "https://a.be/new")], source="r.csv")
+    assert store.first_snapshots() == {}, "a new address is a new page"
+
+
+def test_archive_answers_are_kept_and_replaced(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from crawler.store.api import ArchiveAnswer
+
+    asked = datetime(2026, 11, 1, tzinfo=UTC)
+    none = ArchiveAnswer(None, None, asked)
+    store.save_archive_copies({"https://gone.be/": none})
+    assert store.archive_copies(["https://gone.be/"]) == {"https://gone.be/": none}
+    found = ArchiveAnswer(
+        "http://web.archive.org/web/2020/https://gone.be/",
+        datetime(2020, 5, 1, tzinfo=UTC),
+        datetime(2026, 11, 29, tzinfo=UTC),
+    )
+    store.save_archive_copies({"https://gone.be/": found})
+    assert store.archive_copies() == {"https://gone.be/": found}

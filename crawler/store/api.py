@@ -521,16 +521,17 @@ class Store:
     def save_archive_copies(self, answers: Mapping[str, ArchiveAnswer]) -> None:
         if not answers:
             return
+        rows = [
+            {
+                "url": url,
+                "copy_url": answer.copy_url,
+                "archived_at": answer.archived_at,
+                "looked_up_at": _aware(answer.looked_up_at),
+            }
+            for url, answer in answers.items()
+        ]
         with self._write() as session:
-            for url, answer in answers.items():
-                session.merge(
-                    ArchiveCopyRow(
-                        url=url,
-                        copy_url=answer.copy_url,
-                        archived_at=answer.archived_at,
-                        looked_up_at=_aware(answer.looked_up_at),
-                    )
-                )
+            _upsert(session, ArchiveCopyRow, ["url"], rows)
 
     # -- results ----------------------------------------------------------------------------
 
@@ -687,19 +688,11 @@ def _upsert(session: Session, table: Any, key: list[str], rows: list[dict[str, A
 
 def _upsert_results(session: Session, rows: list[dict[str, Any]]) -> None:
     """Many results in one statement (executemany) where the dialect has an upsert."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        for values in rows:
-            _upsert_result(session, values)
+    if session.get_bind().dialect.name in ("postgresql", "sqlite"):
+        _upsert(session, ResultRow, ["run_id", "entry_id"], rows)
         return
-    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = make_insert(ResultRow)
-    columns = [name for name in rows[0] if name not in ("run_id", "entry_id")]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["run_id", "entry_id"],
-        set_={name: stmt.excluded[name] for name in columns},
-    )
-    session.execute(stmt, rows)
+    for values in rows:  # the key is not the primary key: merge() cannot replace by it
+        _upsert_result(session, values)
 
 
 def _upsert_result(session: Session, values: dict[str, Any]) -> None:
