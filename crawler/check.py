@@ -226,6 +226,8 @@ def _recheck(
 
 
 ARCHIVED_NOTE = "archived copy: "
+DRIFT_NOTE = "drifted"
+DETECTIONS = frozenset({"soft_404", "parked_domain", "video_unavailable"})
 
 
 def _offer_archived_copies(
@@ -299,7 +301,7 @@ class _DriftWatch:
         change = drift(before, now, entry.title)
         if change is None:
             return result
-        note = f"drifted (score {change.score:.2f}): " + "; ".join(change.evidence)
+        note = f"{DRIFT_NOTE} (score {change.score:.2f}): " + "; ".join(change.evidence)
         return replace(result, notes=(*result.notes, note))
 
 
@@ -509,9 +511,24 @@ def result_row(result: CheckResult) -> dict[str, Any]:
         "title": result.title,
         "language": result.language,
         "content_type": result.content_type,
-        "error": result.error,
+        "error": _explanation(result),
         "elapsed_ms": result.elapsed_ms,
     }
+
+
+def _explanation(result: CheckResult) -> str | None:
+    """``error`` says what is wrong with the link: the network error, or else the evidence
+    of a detector (a 200 that is dead all the same) or of content drift."""
+    if result.error:
+        return result.error
+    if result.reason in DETECTIONS:
+        return f"{result.reason}: " + "; ".join(n for n in result.notes if not _run_note(n))
+    drifted = [n for n in result.notes if n.startswith(DRIFT_NOTE)]
+    return drifted[0] if drifted else None
+
+
+def _run_note(note: str) -> bool:
+    return note.startswith(("confirmed by a re-check", "the first attempt", ARCHIVED_NOTE))
 
 
 def write_outputs(store: Store, run_id: int, results: Sequence[CheckResult], out_dir: Path) -> None:

@@ -154,6 +154,16 @@ def test_results_json_has_exactly_the_documented_shape(scenario_run: ScenarioRun
             assert set(hop) == {"url", "status"}
 
 
+def test_results_json_explains_a_detected_dead_page(scenario_run: ScenarioRun) -> None:
+    doc = json.loads((scenario_run.out / "results.json").read_text())
+    by_url = {row["url"]: row for row in doc["results"]}
+    soft = by_url[next(s.url for s in scenario_run.sim.scenarios if s.name == "soft_404_wordpress")]
+    assert soft["status"] == "broken" and soft["http_status"] == 200
+    assert soft["error"].startswith("soft_404: the title says 'Pagina niet gevonden")
+    parked = by_url[next(s.url for s in scenario_run.sim.scenarios if s.name == "parked_domain")]
+    assert "for sale" in parked["error"]
+
+
 def test_results_csv_has_the_same_fields(scenario_run: ScenarioRun) -> None:
     with (scenario_run.out / "results.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -510,6 +520,9 @@ def test_content_drift_is_noted_against_the_page_first_seen(tmp_path: Path) -> N
         )
         later = one_run()
     assert later.status is Status.OK  # drift is a note, not a verdict
+    from crawler.check import result_row
+
+    assert (result_row(later)["error"] or "").startswith("drifted")  # results.json says so
     (note,) = [n for n in later.notes if n.startswith("drifted")]
     assert "Casino bonus" in note or "title" in note
     assert store.first_snapshots()[1].title == first[0]  # the first page stays the reference

@@ -163,3 +163,18 @@ def test_a_detected_dead_page_is_broken_with_its_evidence(kind: str) -> None:
     assert (verdict.status, verdict.reason) == (Status.BROKEN, kind)
     assert "Pagina niet gevonden" in verdict.advice
     assert verdict.notes == ("the title says 'Pagina niet gevonden'",)
+
+
+def test_nothing_listens_behind_the_administrators_back() -> None:
+    # Scrapy's defaults outside a project open a telnet console and a remote-control
+    # endpoint, ignore robots.txt and skip TLS verification: every one is set explicitly.
+    from crawler.config import CheckConfig
+    from crawler.fetch.settings import scrapy_settings
+
+    settings = scrapy_settings(CheckConfig())
+    assert settings["TELNETCONSOLE_ENABLED"] is False
+    assert settings["REMOTE_CONTROL_ENABLED"] is False
+    assert settings["ROBOTSTXT_OBEY"] is True
+    assert settings["DOWNLOAD_VERIFY_CERTIFICATES"] is True
+    assert settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
+    assert "linkwacht" in settings["USER_AGENT"] and "+http" in settings["USER_AGENT"]
