@@ -199,6 +199,11 @@ def runs(obj: Context, limit: int) -> None:
     type=click.Path(dir_okay=False, exists=True),
     help="Extra CA certificates (PEM) to trust besides the system's.",
 )
+@click.option(
+    "--no-report",
+    is_flag=True,
+    help="Do not write the HTML report now (`linkwacht report` writes it later).",
+)
 @click.pass_obj
 def check(
     obj: Context,
@@ -208,6 +213,7 @@ def check(
     workers: int | None,
     host_map: tuple[str, ...],
     ca_bundle: str | None,
+    no_report: bool,
 ) -> None:
     """Check every active register entry once and record the run.
 
@@ -266,9 +272,10 @@ def check(
     if outcome.state != "aborted":
         click.echo(f"results: {out / 'results.json'}, {out / 'results.csv'}")
     try:
-        from reports import write_run_report
+        if not no_report:
+            from reports import write_run_report
 
-        click.echo(f"report: {write_run_report(store, outcome.run_id, out, config.lang)}")
+            click.echo(f"report: {write_run_report(store, outcome.run_id, out, config.lang)}")
     except Exception as exc:  # the run is stored; a report problem must not change the verdict
         click.echo(f"linkwacht: warning: the report could not be written: {exc}", err=True)
     sys.exit(outcome.exit_code)

@@ -53,12 +53,31 @@ def exit_with_parent(interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def preload() -> None:
+    """Import what a crawl will load (Scrapy's components, our handler, the extractors), so
+    that only building the crawler is left once the job arrives."""
+    from scrapy.settings import Settings
+    from scrapy.utils.misc import load_object
+
+    import crawler.extract.html
+    import crawler.fetch.spider  # noqa: F401
+    from crawler.fetch.settings import scrapy_settings
+
+    settings = Settings(scrapy_settings(CheckConfig()))
+    for name in ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS"):
+        for path, order in settings.getwithbase(name).items():
+            if order is not None:
+                load_object(path)
+    for name in ("SCHEDULER", "DOWNLOADER", "SCHEDULER_PRIORITY_QUEUE"):
+        load_object(settings[name])
+    load_object(settings["DOWNLOAD_HANDLERS"]["http"])
+
+
 def main() -> None:
     exit_with_parent()
     # Import the heavy parts before waiting for the job: the parent starts us early so
     # that this overlaps with its own start-up.
-    import crawler.extract.html
-    import crawler.fetch.spider  # noqa: F401
+    preload()
 
     job: dict[str, Any] = json.load(sys.stdin)
     check = CheckConfig(**job["check"])
