@@ -218,9 +218,11 @@ def check(
     """Check every active register entry once and record the run.
 
     Imports the register first (as `register import` does), fetches every URL with one
-    GET (politely: robots.txt, one request at a time per host), judges each answer
-    (ok, redirected, broken, transient, blocked, invalid), stores the results and writes
-    results.json and results.csv.
+    GET (politely: robots.txt, one request at a time per host), looks past the status
+    code (soft 404s, parked domains, deleted videos, content drift), fetches broken links
+    once more to confirm them, judges each answer (ok, redirected, broken, transient,
+    blocked, invalid), stores the results and writes results.json, results.csv and the
+    HTML report (out/report.html).
 
     Exit code 0 when nothing is broken, 1 when an entry is broken or invalid, 2 on a
     usage or configuration error, 3 when the run was inconclusive (network down)."""
