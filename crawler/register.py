@@ -93,6 +93,9 @@ class _Table:
     rows: list[tuple[int, list[str]]]
     problems: list[RegisterProblem] = field(default_factory=list)
     unusable: set[int] = field(default_factory=set)  # rows already reported as a whole
+    # XLSX hyperlink targets by (row, column index): a cell may show "online toegang" and
+    # link to the resource, as the register document itself does.
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def problem(self, line: int | None, column: str | None, message: str) -> RegisterProblem:
         return RegisterProblem(self.path, line, self.sheet, column, message)
@@ -242,13 +245,18 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> _Table:
     title = worksheet.title
 
     rows: list[tuple[int, list[str]]] = []
-    for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
-        rows.append((number, [_cell_text(value) for value in values]))
+    links: dict[tuple[int, int], str] = {}
+    for number, cells in enumerate(worksheet.iter_rows(min_row=1), start=1):
+        rows.append((number, [_cell_text(cell.value) for cell in cells]))
+        for index, cell in enumerate(cells):
+            link = getattr(cell, "hyperlink", None)
+            if link is not None and link.target:
+                links[(number, index)] = str(link.target).strip()
     header_index = next((i for i, (_, cells) in enumerate(rows) if any(cells)), None)
     if header_index is None:
         _fatal(name, "empty sheet: no header row", sheet=title)
     header_at, header = rows[header_index]
-    return _Table(name, title, header_at, header, rows[header_index + 1 :])
+    return _Table(name, title, header_at, header, rows[header_index + 1 :], links=links)
 
 
 def _cell_text(value: object) -> str:
@@ -311,6 +319,9 @@ def _build(table: _Table) -> LoadedRegister:
         if not any(cells) or line in table.unusable:
             continue
         values = {key: _cell(cells, index) for key, index in columns.items()}
+        target = table.links.get((line, columns["url"]))
+        if target and not values["url"].lower().startswith(("http://", "https://")):
+            values["url"] = target  # the cell shows a label; its hyperlink is the URL
         row_problems = _check_row(table, line, values, first_seen)
         if row_problems:
             problems.extend(row_problems)

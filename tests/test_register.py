@@ -442,3 +442,23 @@ def test_sheet_argument_needs_xlsx() -> None:
 )
 def test_problem_text(problem: RegisterProblem, text: str) -> None:
     assert str(problem) == text
+
+
+def test_xlsx_url_cell_showing_a_label_gives_its_hyperlink(tmp_path: Path) -> None:
+    # The register document shows "(online toegang)" and links it; Excel keeps it so too.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "section", "category", "title", "url"])
+    sheet.append([1, "Handelen", "Hulpbronnen", "Sorrybox", "online toegang"])
+    sheet["E2"].hyperlink = "https://www.sorrybox.be/"
+    sheet.append([2, "Handelen", "Hulpbronnen", "Zijn", "https://www.vzwzijn.be/"])
+    sheet["E3"].hyperlink = "https://elsewhere.example/"  # a real URL as text wins
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    loaded = load_register(path)
+    assert [e.url for e in loaded.entries] == [
+        "https://www.sorrybox.be/",
+        "https://www.vzwzijn.be/",
+    ]
