@@ -82,6 +82,7 @@ def run_check(
     ``pool``: workers started early by the caller; by default they start here."""
     run_id = store.start_run(register)
     check = config.check
+    deadline = time.monotonic() + check.run_budget
     by_url: dict[str, list[Entry]] = defaultdict(list)
     results: dict[int, CheckResult] = {}
     failed: dict[str, Fetch] = {}  # only failures are kept: the outage may re-judge them
@@ -123,16 +124,24 @@ def run_check(
         batch.flush()
         outage = assess(reached, share=check.outage_share, min_hosts=check.outage_min_hosts)
         if not outage.inconclusive:
-            _recheck(config, by_url, results, batch, judged)
-            if check.archive_lookups:
-                _offer_archived_copies(config, store, results, batch)
+            # The re-check and the archive lookups share what is left of the run's budget.
+            rest = _within(config, deadline - check.recheck_delay)
+            if rest is not None:
+                _recheck(rest, by_url, results, batch, judged)
+            rest = _within(config, deadline)
+            if rest is not None and check.archive_lookups:
+                _offer_archived_copies(rest, store, results, batch)
     except RunInterrupted:
+        _ignore_signals()  # a second Ctrl-C must not stop us from recording the abort
         batch.flush()
         store.save_first_snapshots(drift_watch.new)
         message = "aborted: stopped by a signal before the run finished"
         store.abort_run(run_id, message)
-        counts = dict(Counter(r.status.value for r in results.values()))
-        return RunOutcome(run_id, "aborted", counts, message, list(results.values()))
+        kept = [results[e.id] for e in entries if e.id in results]
+        if out_dir is not None:  # what was checked, under the aborted run's name
+            write_outputs(store, run_id, kept, out_dir)
+        counts = dict(Counter(r.status.value for r in kept))
+        return RunOutcome(run_id, "aborted", counts, message, kept)
     finally:
         _restore_signal_handlers(previous)
 
@@ -158,6 +167,15 @@ def run_check(
     return outcome
 
 
+def _within(config: Config, deadline: float) -> Config | None:
+    """The configuration for a further pass, with the run's remaining budget; None when
+    nothing is left (the pass is skipped)."""
+    remaining = deadline - time.monotonic()
+    if remaining < 1:
+        return None
+    return replace(config, check=replace(config.check, run_budget=remaining))
+
+
 def _fetch_all(
     pool: WorkerPool | None,
     urls: list[str],
@@ -171,7 +189,7 @@ def _fetch_all(
         if pool is not None:
             pool.close()
         return
-    pool = pool or WorkerPool(worker_count(config, len(urls)))
+    pool = pool or WorkerPool(worker_count(config, len({host_of(u) for u in urls})))
     answered: set[str] = set()
     for item in pool.run(urls, config, keep_body=keep_body):
         if item is None:  # a quiet spell: commit what waits
@@ -183,7 +201,9 @@ def _fetch_all(
         if key not in answered:
             yield (
                 key,
-                Fetch(key, error=ErrorKind.OTHER, error_text="the crawl worker stopped early"),
+                Fetch(
+                    key, error=ErrorKind.NOT_CHECKED, error_text="the crawl worker stopped early"
+                ),
                 Extraction(),
             )
 
@@ -211,7 +231,7 @@ def _recheck(
         for entry in by_url[key]:
             first = results[entry.id]
             again = judged(entry, fetch, extraction)
-            if again.status is Status.BROKEN:
+            if again.status is Status.BROKEN and again.reason == first.reason:
                 note = "confirmed by a re-check in this run"
                 again = replace(again, confirmed=True, notes=(*again.notes, note))
             else:
@@ -458,18 +478,21 @@ class WorkerPool:
             self.close()
 
     def close(self) -> None:
+        """Stop the workers: nothing they hold is unsaved. Their output is closed first, so
+        a worker writing its last lines cannot block on a full pipe; one shared deadline."""
         for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
             for stream in (proc.stdin, proc.stdout):
                 if stream is not None:
                     stream.close()
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 5
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def worker_count(config: Config, urls: int | None = None) -> int:
@@ -488,6 +511,14 @@ def _install_signal_handlers() -> dict[int, Any]:
         except ValueError:  # not the main thread: the caller handles signals
             pass
     return previous
+
+
+def _ignore_signals() -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except ValueError:
+            pass
 
 
 def _restore_signal_handlers(previous: dict[int, Any]) -> None:

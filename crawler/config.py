@@ -153,6 +153,24 @@ def load_config(
     return config
 
 
+def validate_for_check(config: Config) -> None:
+    """What only a crawl would trip over, said before one starts (a crawl would otherwise
+    fail every request and look like a network outage)."""
+    from crawler.fetch.handler import parse_host_map
+
+    try:
+        parse_host_map(config.check.host_map)
+    except ValueError as exc:
+        raise ConfigError(f"check.{exc}") from None
+    bundle = config.check.ca_bundle
+    if bundle and not Path(bundle).is_file():
+        raise ConfigError(f"check.ca_bundle: no such file: {bundle}")
+    if config.check.proxy and "://" not in config.check.proxy:
+        raise ConfigError(
+            f"check.proxy: expected a URL such as http://proxy:3128, got {config.check.proxy!r}"
+        )
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:

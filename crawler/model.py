@@ -38,6 +38,7 @@ class ErrorKind(StrEnum):
     UNSUPPORTED_SCHEME = "unsupported_scheme"
     BUDGET = "run_time_budget"
     TOO_LARGE = "body_too_large"
+    NOT_CHECKED = "not_checked"  # the crawl worker stopped before reaching it
     PROTOCOL = "protocol_error"
     OTHER = "network_error"
 

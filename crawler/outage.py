@@ -22,8 +22,13 @@ class OutageVerdict:
 
 def reached(fetch: Fetch) -> bool | None:
     """Did this fetch reach its host at all? None: the URL says nothing about the network."""
-    if fetch.error in (ErrorKind.INVALID_URL, ErrorKind.UNSUPPORTED_SCHEME):
-        return None
+    if fetch.error in (
+        ErrorKind.INVALID_URL,
+        ErrorKind.UNSUPPORTED_SCHEME,
+        ErrorKind.NOT_CHECKED,
+        ErrorKind.BUDGET,
+    ):
+        return None  # never tried: nothing learnt about the network
     return not (fetch.error in NETWORK_LEVEL and not fetch.hops)
 
 

@@ -62,6 +62,11 @@ _ERROR_RULES: dict[ErrorKind, tuple[Status, str]] = {
         Status.TRANSIENT,
         "Not checked: the run's time budget ran out first. Checked again next run.",
     ),
+    ErrorKind.NOT_CHECKED: (
+        Status.TRANSIENT,
+        "Not checked: the crawl stopped before reaching this address (see the run's log). "
+        "Checked again next run.",
+    ),
     ErrorKind.TLS_CERTIFICATE: (
         Status.BLOCKED,
         "The site's TLS certificate is not valid (expired, self-signed or for another name). "

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from crawler.config import Config, ConfigError, load_config
+from crawler.config import Config, ConfigError, load_config, validate_for_check
 from crawler.register import RegisterError, load_register
 from crawler.store.api import Store
 from crawler.store.db import StoreError
@@ -246,6 +246,7 @@ def check(
             config = load_config(
                 obj.config_path, overrides={**overrides, "db": obj.db, "check.host_map": merged}
             )
+        validate_for_check(config)
         pool = WorkerPool(worker_count(config))  # they start while we read the register
         try:
             loaded = _load(config.register, strict=strict)

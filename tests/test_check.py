@@ -565,3 +565,67 @@ def test_a_broken_link_is_offered_its_archived_copy_once_looked_up(tmp_path: Pat
     assert expected in again.results[0].notes
     assert asked == [url], "the archive's answer is cached, not asked twice"
     assert store.archive_copies([url])[url].copy_url
+
+
+# -- answers a checker easily gets wrong -------------------------------------------------
+
+
+def test_large_downloads_and_chunked_files_are_not_called_broken(tmp_path: Path) -> None:
+    async def big_zip(request: web.Request, call: Call) -> web.StreamResponse:
+        # announces 60 MB (more than any cap): the headers alone tell it works
+        response = web.StreamResponse(
+            headers={"Content-Type": "application/zip", "Content-Length": str(60 << 20)}
+        )
+        await response.prepare(request)
+        await response.write(b"PK\x03\x04" + b"\0" * 1024)
+        return response
+
+    async def chunked_zip(request: web.Request, call: Call) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/zip"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(b"PK\x03\x04" + b"\0" * 4096)
+        await response.write_eof()
+        return response
+
+    async def long_page(request: web.Request, call: Call) -> web.StreamResponse:
+        head = b'<html lang="nl"><head><title>Een lange pagina</title></head><body>'
+        filler = b"<p>" + b"Veel tekst over online veiligheid. " * 100 + b"</p>"
+        return web.Response(body=head + filler * 1000, content_type="text/html")  # ~3.5 MB
+
+    async def sets_consent(request: web.Request, call: Call) -> web.StreamResponse:
+        response = web.Response(status=302, headers={"Location": "/cookie/a-done"})
+        response.set_cookie("consent", "yes")
+        return response
+
+    seen_cookies: list[str] = []
+
+    async def done(request: web.Request, call: Call) -> web.StreamResponse:
+        seen_cookies.append(request.headers.get("Cookie", ""))
+        return web.Response(text="<title>Klaar</title>", content_type="text/html")
+
+    host = "files.simweb.test"
+    world = World("files", sites=[Site(host)])
+    for path, handler in [
+        ("/downloads/big.zip", big_zip),
+        ("/downloads/chunked.zip", chunked_zip),
+        ("/pages/long.html", long_page),
+        ("/cookie/a", sets_consent),
+        ("/cookie/a-done", done),
+        ("/cookie/b", done),
+    ]:
+        world.route(f"https://{host}{path}", handler)
+    with SimWeb(worlds=[world]).start_in_thread() as web_:
+        config = sim_config(web_, tmp_path, workers=1, per_host_concurrency=1)
+        urls = [f"https://{host}{p}" for p in (
+            "/downloads/big.zip", "/downloads/chunked.zip", "/pages/long.html", "/cookie/a",
+            "/cookie/b",
+        )]  # fmt: skip
+        outcome, _ = check_urls(config, tmp_path, urls)
+    big, chunked, long, cookie_a, cookie_b = outcome.results
+    assert (big.status, big.size) == (Status.OK, 60 << 20)
+    assert (chunked.status, chunked.size) == (Status.OK, None)  # size unknown, not "empty"
+    assert (long.status, long.title) == (Status.OK, "Een lange pagina")  # read up to the cap
+    assert cookie_a.status is Status.OK and cookie_b.status is Status.OK
+    # the cookie set in /cookie/a's chain reached its next hop, and no other entry
+    assert sorted(seen_cookies) == ["", "consent=yes"]

@@ -156,3 +156,20 @@ def test_config_file_errors_name_the_key(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config), "runs"])
     assert result.exit_code == 2
     assert "unknown setting check.user_agnet" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LINKWACHT_CHECK_HOST_MAP": "a.be=127.0.0.1:80x"}, "host_map: bad entry 'a.be'"),
+        ({"LINKWACHT_CHECK_CA_BUNDLE": "/nonexistent/ca.pem"}, "check.ca_bundle: no such file"),
+        ({"LINKWACHT_CHECK_PROXY": "proxy.example:3128"}, "check.proxy: expected a URL"),
+    ],
+)
+def test_check_settings_only_a_crawl_would_trip_over_are_exit_2(
+    db: str, tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    register = write(tmp_path / "r.csv", [[1, "S", "C", "T", "https://t.be/"]])
+    result = CliRunner(env=env).invoke(main, ["--db", db, "check", "--register", str(register)])
+    assert result.exit_code == 2
+    assert message in result.stderr

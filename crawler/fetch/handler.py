@@ -128,6 +128,11 @@ class LinkwachtDownloadHandler(AiohttpDownloadHandler):
         # The parent's own session is skipped: same options as it, plus our resolver.
         BaseStreamingDownloadHandler.__init__(self, crawler)
         settings = crawler.settings
+        # Scrapy checks DOWNLOAD_MAXSIZE against Content-Length before our headers_received
+        # handler runs, which would turn every large zip or video into an error; our
+        # per-type caps stop reading instead (HttpCompressionMiddleware still caps the
+        # decompressed size with the setting).
+        self._default_maxsize = 0
         connector = aiohttp.TCPConnector(
             limit=self._pool_size_total,
             limit_per_host=self._pool_size_per_host,
@@ -139,7 +144,9 @@ class LinkwachtDownloadHandler(AiohttpDownloadHandler):
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
-            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            # No shared jar: one entry's cookies must not reach another's requests (the
+            # spider carries cookies along one redirect chain itself).
+            cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False,
             response_class=_ClientResponse,
             skip_auto_headers=("Accept", "Accept-Encoding", "Content-Type", "User-Agent"),

@@ -106,21 +106,23 @@ class Inspector:
         if address not in self._probes:
             future: asyncio.Future[PageFacts | None] = asyncio.get_running_loop().create_future()
             self._probes[address] = future
-            answer = await self.fetch(address)
-            future.set_result(
-                None
-                if answer is None
-                else PageFacts.from_body(
-                    requested_url=address,
-                    final_url=answer.final_url,
-                    status=answer.status,
-                    redirected=answer.redirected,
-                    content_type=answer.content_type,
-                    charset=answer.charset,
-                    body=answer.body,
-                    title=None,
-                )
-            )
+            facts: PageFacts | None = None
+            try:
+                answer = await self.fetch(address)
+                if answer is not None:
+                    facts = PageFacts.from_body(
+                        requested_url=address,
+                        final_url=answer.final_url,
+                        status=answer.status,
+                        redirected=answer.redirected,
+                        content_type=answer.content_type,
+                        charset=answer.charset,
+                        body=answer.body,
+                        title=None,
+                    )
+            finally:
+                # Always answered: every other page of this directory waits on it.
+                future.set_result(facts)
         return await self._probes[address]
 
     async def fetch(self, url: str) -> Answer | None:
@@ -134,7 +136,10 @@ class Inspector:
                 return None
             location = response.headers.get(b"Location")
             if 300 <= response.status < 400 and location:
-                url = safe_url_string(urljoin(response.url, location.decode("latin-1")))
+                try:
+                    url = safe_url_string(urljoin(response.url, location.decode("latin-1")))
+                except ValueError:  # a Location no URL parser accepts
+                    return None
                 redirected = True
                 continue
             raw_type = response.headers.get(b"Content-Type")

@@ -72,10 +72,10 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         "REMOTE_CONTROL_ENABLED": False,
         "LOGSTATS_INTERVAL": 0,
         "MEMUSAGE_ENABLED": False,
-        "COOKIES_ENABLED": True,  # some sites set a cookie then redirect to themselves
+        # Scrapy's cookie jar is shared by the whole crawl (and its public-suffix library
+        # would fetch a list from the internet): the spider carries cookies per chain.
+        "COOKIES_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }
-    if check.proxy:
-        settings["HTTPPROXY_ENABLED"] = True
     return settings

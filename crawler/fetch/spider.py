@@ -14,8 +14,9 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -63,6 +64,7 @@ class CheckSpider(scrapy.Spider):
         self.pending: set[str] = set(self.urls)
         self._pdf_slots = asyncio.Semaphore(2)
         self.inspector: Inspector | None = None
+        self._chain_cookies: dict[str, dict[str, dict[str, str]]] = {}  # key -> host -> jar
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> CheckSpider:
@@ -94,8 +96,6 @@ class CheckSpider(scrapy.Spider):
             "lw_created": time.monotonic(),
             "lw_bytes": 0,
         }
-        if self.check.proxy:  # else HttpProxyMiddleware applies the *_proxy variables
-            meta["proxy"] = self.check.proxy
         return Request(
             url,
             callback=self.on_response,
@@ -120,7 +120,9 @@ class CheckSpider(scrapy.Spider):
         ctype, _ = media_type(raw.decode("latin-1") if raw else None)
         cap = KEPT_BODY_BYTES if self.keep_body else self._cap_for(ctype)
         request.meta["lw_cap"] = cap
-        if cap == 0 or (body_length is not None and body_length > cap):
+        # A PDF too large to read whole cannot be parsed: skip it. HTML is read up to the cap.
+        too_big_pdf = ctype == "application/pdf" and body_length is not None and body_length > cap
+        if cap == 0 or too_big_pdf:
             request.meta["lw_truncated"] = cap != 0
             raise StopDownload(fail=False)
 
@@ -144,6 +146,7 @@ class CheckSpider(scrapy.Spider):
         location = headers.get("location")
         if 300 <= status < 400 and location:
             target = _resolve(response.url, location)
+            self._keep_cookies(key, meta, response)  # "set a cookie, redirect to self" sites
             follow = self._follow(key, hops + (Hop(response.url, status),), target, elapsed)
             if follow is not None:
                 yield follow
@@ -173,7 +176,9 @@ class CheckSpider(scrapy.Spider):
 
         stopped = "download_stopped" in response.flags
         length = headers.get("content-length")
-        size = int(length) if stopped and length and length.isdigit() else len(body)
+        size: int | None = len(body)
+        if stopped:  # not read (whole): the announced length, when there is one
+            size = int(length) if length and length.isdigit() else (len(body) or None)
         extraction = Extraction()
         if 200 <= status < 300 and body:
             extraction = await self._extract(response, ctype, headers)
@@ -272,7 +277,8 @@ class CheckSpider(scrapy.Spider):
         if error is None:
             assert target is not None
             try:
-                return self._request(target, key=key, hops=hops, attempt=1, elapsed=elapsed)
+                follow = self._request(target, key=key, hops=hops, attempt=1, elapsed=elapsed)
+                return _with_cookies(follow, self._chain_cookies.pop(key, {}))
             except ValueError as exc:
                 error = (ErrorKind.PROTOCOL, f"redirect to an invalid URL: {exc}")
         kind, text = error
@@ -288,6 +294,21 @@ class CheckSpider(scrapy.Spider):
             ),
         )
         return None
+
+    def _keep_cookies(self, key: str, meta: dict[str, Any], response: Response) -> None:
+        """Cookies live along one entry's redirect chain only, per host (no shared jar:
+        a consent cookie from one entry must not change another entry's answer)."""
+        jars = meta.get("lw_cookies") or {}
+        host = urlsplit(response.url).hostname or ""
+        for raw in response.headers.getlist(b"Set-Cookie"):
+            parsed = SimpleCookie()
+            try:
+                parsed.load(raw.decode("latin-1"))
+            except CookieError:
+                continue
+            for name, morsel in parsed.items():
+                jars.setdefault(host, {})[name] = morsel.value
+        self._chain_cookies[key] = jars
 
     def _backoff(self, attempt: int) -> float:
         return float(self.check.retry_backoff * (2 ** (attempt - 1)))
@@ -366,3 +387,14 @@ def _meta_refresh(body: bytes, url: str) -> str | None:
     if target is None or interval is None or interval > META_REFRESH_MAX_DELAY:
         return None
     return safe_url_string(target)
+
+
+def _with_cookies(request: Request, jars: dict[str, dict[str, str]]) -> Request:
+    """The next hop carries the chain's cookies for its host (and remembers them all)."""
+    if not jars:
+        return request
+    request.meta["lw_cookies"] = jars
+    jar = jars.get(urlsplit(request.url).hostname or "", {})
+    if jar:
+        request.headers[b"Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+    return request

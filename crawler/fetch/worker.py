@@ -26,6 +26,10 @@ def crawl(urls: list[str], check: CheckConfig, out: TextIO, *, keep_body: bool =
 
     if not urls:
         return
+    if check.proxy:
+        # For every request, robots.txt and the detectors' probes included: Scrapy's
+        # HttpProxyMiddleware reads these at start (and honours no_proxy).
+        os.environ["http_proxy"] = os.environ["https_proxy"] = check.proxy
 
     def sink(key: str, fetch: Fetch, extraction: Extraction) -> None:
         out.write(wire.encode(key, fetch, extraction) + "\n")
