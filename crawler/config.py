@@ -156,7 +156,7 @@ def load_config(
 def validate_for_check(config: Config) -> None:
     """What only a crawl would trip over, said before one starts (a crawl would otherwise
     fail every request and look like a network outage)."""
-    from crawler.fetch.handler import parse_host_map
+    from crawler.hostmap import parse_host_map
 
     try:
         parse_host_map(config.check.host_map)

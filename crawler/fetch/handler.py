@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
-import idna
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 from scrapy.core.downloader.handlers._aiohttp import AiohttpDownloadHandler, _ClientResponse
@@ -33,41 +32,11 @@ from crawler.fetch.errors import (
     TLSCertificateError,
     TLSHandshakeError,
 )
+from crawler.hostmap import parse_host_map
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
-
-
-def _idna(host: str) -> str:
-    try:
-        return idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError:
-        return host.lower()
-
-
-def parse_host_map(host_map: Mapping[str, str]) -> dict[str, tuple[str, int | None]]:
-    """{"host[:port]": "addr[:port]"} -> {"host[:port]" (IDNA): (addr, port or None)}.
-
-    Raises ValueError naming the bad entry.
-    """
-    parsed: dict[str, tuple[str, int | None]] = {}
-    for key, target in host_map.items():
-        host, _, port = key.rpartition(":") if key.count(":") == 1 else (key, "", "")
-        if not host:
-            raise ValueError(f"host_map: bad key {key!r} (expected host or host:port)")
-        addr, sep, tport = target.rpartition(":")
-        if not sep:
-            addr, tport = target, ""
-        try:
-            mapped_port = int(tport) if tport else None
-            if port:
-                int(port)
-        except ValueError:
-            raise ValueError(f"host_map: bad entry {key!r} = {target!r}") from None
-        name = _idna(host)
-        parsed[f"{name}:{port}" if port else name] = (addr, mapped_port)
-    return parsed
 
 
 class HostMapResolver(AbstractResolver):
