@@ -221,7 +221,8 @@ def test_one_request_at_a_time_per_host_with_the_delay(tmp_path: Path) -> None:
     assert len([r for r in records if r.path.startswith("/p/")]) == 5
     assert max(r.concurrent for r in records) == 1
     gaps = [b.started - a.started for a, b in itertools.pairwise(records)]
-    assert min(gaps) >= 0.29
+    # measured where the server sees them: allow a little event-loop jitter on a busy machine
+    assert min(gaps) >= 0.25
 
 
 def test_network_down_makes_the_run_inconclusive(sim: SimWeb, tmp_path: Path) -> None:
