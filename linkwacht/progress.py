@@ -9,7 +9,8 @@ from typing import TextIO
 
 from crawler.model import CheckResult, Status
 
-ORDER = [s.value for s in Status]
+ORDER = [*(s.value for s in Status), "unreachable"]
+UNREACHABLE = frozenset({"dns_unresolved", "connection_refused", "timeout"})
 
 
 class Progress:
@@ -25,7 +26,10 @@ class Progress:
         self._last_done = 0
 
     def __call__(self, result: CheckResult, done: int, total: int) -> None:
-        self.counts[result.status.value] += 1
+        # Until the run is judged, a host that could not be reached is only that: if most
+        # are, the run is inconclusive and nothing is broken.
+        unreachable = result.reason in UNREACHABLE
+        self.counts["unreachable" if unreachable else result.status.value] += 1
         now = time.monotonic()
         if self.tty:
             # Redraw at most ten times a second: a terminal is slower than the crawl.
