@@ -7,19 +7,15 @@ Exit codes: 0 all fine, 1 a link is broken (or invalid), 2 usage or configuratio
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from crawler.config import Config, ConfigError, load_config, validate_for_check
-from crawler.register import RegisterError, load_register
+from crawler.config import Config, load_config, validate_for_check
+from crawler.register import load_register
 from crawler.store.api import Store
-from crawler.store.db import StoreError
-
-EXIT_USAGE = 2
+from crawler.usage import fail, user_errors
 
 
 class Context:
@@ -32,20 +28,6 @@ class Context:
 
     def store(self, config: Config) -> Store:
         return Store.open(config.db_url)
-
-
-def fail(message: str) -> NoReturn:
-    click.echo(f"linkwacht: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Configuration, register and database errors end in one clear line and exit 2."""
-    try:
-        yield
-    except (ConfigError, RegisterError, StoreError) as exc:
-        fail(str(exc))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

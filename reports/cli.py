@@ -15,18 +15,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 
 import click
 
-from crawler.config import Config, ConfigError
-from crawler.register import RegisterError
+from crawler.config import Config
 from crawler.store.api import RunState, Store
-from crawler.store.db import StoreError
+from crawler.usage import fail
+from crawler.usage import user_errors as usage_errors
 from reports.data import ReportError, runs_oldest_first
 from reports.i18n import LANGS, UnknownLanguage, check_lang
 
-EXIT_REFUSED, EXIT_USAGE = 1, 2
+EXIT_REFUSED = 1
 
 
 class CliContext(Protocol):
@@ -37,20 +37,13 @@ class CliContext(Protocol):
     def store(self, config: Config) -> Store: ...
 
 
-def fail(message: str) -> NoReturn:
-    click.echo(f"linkwacht: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
 @contextmanager
 def user_errors() -> Iterator[None]:
     """A bad setting, file, run id or database ends in one clear line and exit code 2."""
     from reports.fixes import FixError
 
-    try:
+    with usage_errors(ReportError, UnknownLanguage, FixError):
         yield
-    except (ConfigError, RegisterError, StoreError, ReportError, UnknownLanguage, FixError) as exc:
-        fail(str(exc))
 
 
 def _lang(config: Config, lang: str | None) -> str:

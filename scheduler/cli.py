@@ -13,15 +13,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 
 import click
 
-from crawler.config import Config, ConfigError
+from crawler.config import Config
 from crawler.store.api import Store
-from crawler.store.db import StoreError
-
-EXIT_USAGE = 2
+from crawler.usage import fail as _fail
+from crawler.usage import user_errors
 
 
 class _Context(Protocol):
@@ -35,20 +34,13 @@ class _Context(Protocol):
     def store(self, config: Config) -> Store: ...
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(f"linkwacht: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
 @contextmanager
 def _user_errors() -> Iterator[None]:
     from scheduler.alerts import AckError
     from scheduler.mail import MailError
 
-    try:
+    with user_errors(AckError, MailError):
         yield
-    except (ConfigError, StoreError, AckError, MailError) as exc:
-        _fail(str(exc))
 
 
 @click.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import dataclasses
 import itertools
 import json
 import subprocess
@@ -17,37 +16,16 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from simconfig import sim_config
 
 from crawler.check import RESULT_FIELDS, RunOutcome, run_check
-from crawler.config import CheckConfig, Config
+from crawler.config import Config
 from crawler.model import CheckResult, Entry, Status
 from crawler.simweb.server import SimWeb
 from crawler.simweb.world import Call, Scenario, Site, World
 from crawler.store.api import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def sim_config(sim: SimWeb, tmp: Path, **check: object) -> Config:
-    """Fast, sealed settings: only the simulated web resolves."""
-    base = CheckConfig(
-        host_map=sim.host_map(),
-        resolve_unmapped=False,
-        ca_bundle=str(sim.ca_pem_path),
-        per_host_delay=0.0,
-        per_host_concurrency=2,
-        timeout=2.0,
-        retries=2,
-        retry_backoff=0.1,
-        retry_after_cap=5.0,
-        workers=2,
-        recheck_delay=0.0,
-    )
-    return Config(
-        db=f"sqlite:///{tmp / 'lw.db'}",
-        out=str(tmp / "out"),
-        check=dataclasses.replace(base, **check),
-    )  # type: ignore[arg-type]
 
 
 def write_register(path: Path, urls: list[str]) -> list[Entry]:

@@ -9,7 +9,6 @@ link broken three runs in a row.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import re
 from collections.abc import Iterator
@@ -19,9 +18,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from simconfig import sim_config
 
 from crawler.check import RunOutcome, run_check
-from crawler.config import CheckConfig, Config
 from crawler.model import CheckResult, Entry, Hop, Status
 from crawler.simweb.server import SimWeb
 from crawler.simweb.sites import MARKUP_TITLE
@@ -98,26 +97,6 @@ ADVICE_SAMPLES = {  # scenario -> language -> the start of the advice a maintain
         "en": "Server error (503).",
     },
 }
-
-
-def sim_config(sim: SimWeb, tmp: Path) -> Config:
-    """Fast, sealed settings: only the simulated web resolves (as in test_check)."""
-    settings: dict[str, object] = dict(
-        host_map=sim.host_map(),
-        resolve_unmapped=False,
-        ca_bundle=str(sim.ca_pem_path),
-        per_host_delay=0.0,
-        per_host_concurrency=2,
-        timeout=2.0,
-        retries=2,
-        retry_backoff=0.1,
-        retry_after_cap=5.0,
-        workers=2,
-    )
-    if "recheck_delay" in {f.name for f in dataclasses.fields(CheckConfig)}:
-        settings["recheck_delay"] = 0.0  # broken links are fetched again: no waiting here
-    check = CheckConfig(**settings)  # type: ignore[arg-type]
-    return Config(db=f"sqlite:///{tmp / 'lw.db'}", out=str(tmp / "out"), check=check)
 
 
 @dataclass
