@@ -1,33 +1,27 @@
 """One full check: every active register entry fetched, judged, stored, exported.
 
-The crawl runs in worker processes (``crawler.fetch.worker``), URLs sharded by host so
-that per-host politeness holds and both cores work. This process judges each answer as it
-arrives, commits it at once, and writes results.json / results.csv at the end.
+The crawl runs in this process or in worker processes sharded by host
+(``crawler/fetch/pool.py``). Each answer is judged as it arrives and committed a few at a
+time; results.json / results.csv are written at the end.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import selectors
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from itertools import zip_longest
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
 
 from crawler.config import Config
 from crawler.detect import Snapshot, availability_url, drift, parse_availability
-from crawler.fetch import wire
+from crawler.fetch.pool import Crawl, start_crawl
 from crawler.model import CheckResult, Entry, ErrorKind, Extraction, Fetch, Status
 from crawler.outage import assess, host_of
 from crawler.outage import reached as reached_host
@@ -73,13 +67,13 @@ def run_check(
     register: str,
     out_dir: Path | None,
     progress: ProgressFn | None = None,
-    pool: WorkerPool | None = None,
+    pool: Crawl | None = None,
 ) -> RunOutcome:
     """Check ``entries`` (already synced into ``store``) and record a run.
 
     Broken links are fetched once more after ``check.recheck_delay`` (a hard failure seen
     twice is ``confirmed``); a run whose hosts were mostly unreachable is inconclusive.
-    ``pool``: workers started early by the caller; by default they start here."""
+    ``pool``: the main pass's crawl, started early by the caller; by default it starts here."""
     run_id = store.start_run(register)
     check = config.check
     deadline = time.monotonic() + check.run_budget
@@ -177,19 +171,19 @@ def _within(config: Config, deadline: float) -> Config | None:
 
 
 def _fetch_all(
-    pool: WorkerPool | None,
+    pool: Crawl | None,
     urls: list[str],
     config: Config,
     batch: _Batch,
     *,
     keep_body: bool = False,
 ) -> Iterator[tuple[str, Fetch, Extraction]]:
-    """Every URL's answer; a URL a dead worker never answered gets a network error."""
+    """Every URL's answer; a URL the crawl never answered (a worker died) is not checked."""
     if not urls:
         if pool is not None:
             pool.close()
         return
-    pool = pool or WorkerPool(worker_count(config, len({host_of(u) for u in urls})))
+    pool = pool or start_crawl(config, len({host_of(u) for u in urls}))
     answered: set[str] = set()
     for item in pool.run(urls, config, keep_body=keep_body):
         if item is None:  # a quiet spell: commit what waits
@@ -386,120 +380,6 @@ def make_result(
     )
 
 
-# -- the crawl workers ---------------------------------------------------------------
-
-
-def shard_by_host(urls: Sequence[str], workers: int) -> list[list[str]]:
-    """Split URLs into at most ``workers`` shards, each host wholly in one shard (so
-    per-host politeness holds), balancing the number of URLs (largest host first).
-
-    Within a shard the URLs take turns by host: a crawler fed one host's URLs in a row
-    fills its queue with them and leaves the other hosts idle (registers cluster by host).
-    """
-    by_host: dict[str, list[str]] = defaultdict(list)
-    for url in urls:
-        by_host[(urlsplit(url).hostname or "").lower()].append(url)
-    groups: list[list[list[str]]] = [[] for _ in range(max(1, min(workers, len(by_host))))]
-    sizes = [0] * len(groups)
-    for _host, group in sorted(by_host.items(), key=lambda kv: -len(kv[1])):
-        smallest = sizes.index(min(sizes))
-        groups[smallest].append(group)
-        sizes[smallest] += len(group)
-    return [_take_turns(g) for g in groups if g]
-
-
-def _take_turns(groups: list[list[str]]) -> list[str]:
-    return [url for batch in zip_longest(*groups) for url in batch if url is not None]
-
-
-class WorkerPool:
-    """Crawl worker processes, started early so that their imports (Scrapy, Twisted, lxml,
-    the language models) overlap with the caller reading the register and the database.
-
-    ``run`` gives each worker a shard of URLs and yields each answer as it arrives, and
-    None after a quiet spell (so the caller can commit what it holds).
-    """
-
-    def __init__(self, count: int) -> None:
-        self.procs: list[subprocess.Popen[bytes]] = []
-        for _ in range(max(1, count)):
-            self.procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "crawler.fetch.worker"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    start_new_session=True,  # a Ctrl-C reaches us; we stop the workers
-                )
-            )
-
-    def run(
-        self, urls: Sequence[str], config: Config, *, keep_body: bool = False
-    ) -> Iterator[tuple[str, Fetch, Extraction] | None]:
-        check = config.check
-        shards = shard_by_host(urls, len(self.procs))
-        shards += [[] for _ in range(len(self.procs) - len(shards))]
-        job_check = asdict(check)
-        deadline = time.monotonic() + check.run_budget + 60  # the workers stop first
-        selector = selectors.DefaultSelector()
-        pending: dict[int, bytes] = {}
-        try:
-            for proc, shard in zip(self.procs, shards, strict=True):
-                assert proc.stdin is not None and proc.stdout is not None
-                try:
-                    job = {"check": job_check, "urls": shard, "keep_body": keep_body}
-                    proc.stdin.write(json.dumps(job).encode())
-                    proc.stdin.close()
-                except BrokenPipeError:  # died while starting: its URLs count as stranded
-                    continue
-                if shard:
-                    fd = proc.stdout.fileno()
-                    os.set_blocking(fd, False)
-                    selector.register(fd, selectors.EVENT_READ)
-                    pending[fd] = b""
-            while pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                ready = selector.select(timeout=min(remaining, 0.5))
-                if not ready:
-                    yield None
-                for key, _ in ready:
-                    fd = key.fd
-                    chunk = os.read(fd, 1 << 16)
-                    if not chunk:
-                        selector.unregister(fd)
-                        del pending[fd]
-                        continue
-                    *lines, pending[fd] = (pending[fd] + chunk).split(b"\n")
-                    for line in lines:
-                        yield wire.decode(line.decode("utf-8"))
-        finally:
-            selector.close()
-            self.close()
-
-    def close(self) -> None:
-        """Stop the workers: nothing they hold is unsaved. Their output is closed first, so
-        a worker writing its last lines cannot block on a full pipe; one shared deadline."""
-        for proc in self.procs:
-            for stream in (proc.stdin, proc.stdout):
-                if stream is not None:
-                    stream.close()
-            if proc.poll() is None:
-                proc.terminate()
-        deadline = time.monotonic() + 5
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def worker_count(config: Config, urls: int | None = None) -> int:
-    wanted = config.check.workers or os.cpu_count() or 1
-    return max(1, min(wanted, urls)) if urls is not None else wanted
-
-
 def _install_signal_handlers() -> dict[int, Any]:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise RunInterrupted(signal.Signals(signum).name)
@@ -563,37 +443,42 @@ def _run_note(note: str) -> bool:
 
 
 def write_outputs(store: Store, run_id: int, results: Sequence[CheckResult], out_dir: Path) -> None:
+    """results.json and results.csv, written side by side one result at a time (no 10k-row
+    document in memory), each replacing the old file only once complete.
+
+    results.json holds one result per line: readable, diffable, and written by json's C
+    encoder (``indent`` switches to its pure-Python one, ten times slower on 10k results).
+    """
     run = store.get_run(run_id)
     if run is None:
         raise ValueError(f"run {run_id} does not exist")
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [result_row(r) for r in results]
-    doc = {
-        "run": {
-            "id": run.id,
-            "started_at": _iso(run.started_at),
-            "finished_at": _iso(run.finished_at),
-            "register": run.register,
-            "state": run.state,
-            "counts": run.counts,
-        },
-        "results": rows,
+    head = {
+        "id": run.id,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "register": run.register,
+        "state": run.state,
+        "counts": run.counts,
     }
-    _atomic_write(out_dir / "results.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-    tmp = out_dir / "results.csv.tmp"
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=RESULT_FIELDS)
+    json_tmp, csv_tmp = out_dir / "results.json.tmp", out_dir / "results.csv.tmp"
+    with (
+        json_tmp.open("w", encoding="utf-8") as jfh,
+        csv_tmp.open("w", encoding="utf-8", newline="") as cfh,
+    ):
+        jfh.write(json.dumps({"run": head}, ensure_ascii=False)[:-1] + ', "results": [')
+        writer = csv.DictWriter(cfh, fieldnames=RESULT_FIELDS)
         writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "redirects": json.dumps(row["redirects"], ensure_ascii=False)})
-    tmp.replace(out_dir / "results.csv")
+        for i, result in enumerate(results):
+            row = result_row(result)
+            jfh.write(("\n  " if i == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
+            row["redirects"] = json.dumps(row["redirects"], ensure_ascii=False)
+            writer.writerow(row)
+        jfh.write("\n ]}\n" if results else "]}\n")
+    json_tmp.replace(out_dir / "results.json")
+    csv_tmp.replace(out_dir / "results.csv")
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

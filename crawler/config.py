@@ -52,7 +52,7 @@ class CheckConfig:
     proxy: str = ""  # http(s) proxy; empty: the usual *_PROXY environment variables
     host_map: dict[str, str] = field(default_factory=dict)  # "host[:port]" -> "addr:port"
     resolve_unmapped: bool = True  # False: names outside host_map do not resolve (tests)
-    workers: int = 0  # crawl processes, sharded by host; 0 = one per CPU core
+    workers: int = 1  # 1: crawl in this process; N > 1: N processes, sharded by host; 0: per core
     outage_share: float = 0.8  # share of hosts failing at network level -> inconclusive
     outage_min_hosts: int = 3
     pdf_timeout: float = 10.0

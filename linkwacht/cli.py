@@ -97,6 +97,15 @@ def register_list(
     click.echo(f"{len(rows)} entries")
 
 
+def _sync(store: Store, path: str, *, strict: bool) -> None:
+    """Import the register file into the store, as `register import` does; the file's own
+    rows are let go of before the check (they are a second copy of the entries)."""
+    loaded = _load(path, strict=strict)
+    report = store.sync_register(loaded.entries, source=Path(path).name)
+    for line in report.lines():
+        click.echo(line, err=True)
+
+
 def _load(path: str, *, strict: bool, sheet: str | None = None) -> Any:
     loaded = load_register(path, strict=strict, sheet=sheet)
     for problem in loaded.problems:
@@ -168,7 +177,14 @@ def runs(obj: Context, limit: int) -> None:
     help="Directory for results.json and results.csv (default: out/).",
 )
 @click.option("--strict", is_flag=True, help="Refuse to run if any register row is bad.")
-@click.option("--workers", type=int, help="Crawl processes (default: one per CPU core).")
+@click.option(
+    "--workers",
+    type=int,
+    help=(
+        "Crawl processes: 1 (the default) crawls in this process; N > 1 starts N, "
+        "sharded by host; 0 starts one per CPU core."
+    ),
+)
 @click.option(
     "--host-map",
     "host_map",
@@ -208,7 +224,9 @@ def check(
 
     Exit code 0 when nothing is broken, 1 when an entry is broken or invalid, 2 on a
     usage or configuration error, 3 when the run was inconclusive (network down)."""
-    from crawler.check import WorkerPool, run_check, worker_count
+    from crawler.check import run_check
+    from crawler.fetch.pool import start_crawl
+    from crawler.gc_tuning import tune_for_a_long_run
     from linkwacht.progress import Progress
 
     overrides: dict[str, Any] = {"register": register_path, "out": out_dir}
@@ -229,18 +247,16 @@ def check(
                 obj.config_path, overrides={**overrides, "db": obj.db, "check.host_map": merged}
             )
         validate_for_check(config)
-        pool = WorkerPool(worker_count(config))  # they start while we read the register
+        pool = start_crawl(config)  # workers start while we read the register
         try:
-            loaded = _load(config.register, strict=strict)
             store = obj.store(config)
-            report = store.sync_register(loaded.entries, source=Path(config.register).name)
+            _sync(store, config.register, strict=strict)
         except BaseException:
             pool.close()
             raise
-        for line in report.lines():
-            click.echo(line, err=True)
         entries = store.active_entries()
     out = Path(config.out)
+    tune_for_a_long_run()
     outcome = run_check(
         config,
         store,

@@ -7,6 +7,7 @@ import asyncio
 import csv
 import itertools
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -62,14 +63,29 @@ def sim() -> Iterator[SimWeb]:
         yield web
 
 
-@pytest.fixture(scope="module")
-def scenario_run(sim: SimWeb, tmp_path_factory: pytest.TempPathFactory) -> ScenarioRun:
-    tmp = tmp_path_factory.mktemp("scenarios")
-    config = sim_config(sim, tmp)
-    urls = [s.url for s in sim.scenarios]
-    outcome, _store = check_urls(config, tmp, urls)
-    by_url = {r.url: r for r in outcome.results}
-    return ScenarioRun(sim, outcome, Path(config.out), by_url)
+# Both ways to run the crawl: worker processes, and in this process (the default).
+CRAWL_MODES = pytest.mark.parametrize("workers", [2, 1], ids=["worker-processes", "in-process"])
+
+
+@pytest.fixture(scope="module", params=[2, 1], ids=["worker-processes", "in-process"])
+def scenario_run(
+    request: pytest.FixtureRequest, sim: SimWeb, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ScenarioRun]:
+    """Every scenario checked once per crawl mode, each against a fresh simulated web
+    (some sites answer differently the second time)."""
+
+    def run(web_: SimWeb) -> ScenarioRun:
+        tmp = tmp_path_factory.mktemp("scenarios")
+        config = sim_config(web_, tmp, workers=request.param)
+        outcome, _store = check_urls(config, tmp, [s.url for s in web_.scenarios])
+        by_url = {r.url: r for r in outcome.results}
+        return ScenarioRun(web_, outcome, Path(config.out), by_url)
+
+    if request.param == 2:
+        yield run(sim)
+        return
+    with SimWeb(worlds=("scenarios",)).start_in_thread() as own:
+        yield run(own)
 
 
 def scenario_ids() -> list[Scenario]:
@@ -275,9 +291,10 @@ def _cli_env(sim: SimWeb, tmp: Path) -> dict[str, str]:
     return env
 
 
+@CRAWL_MODES
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
 def test_a_stopped_run_keeps_its_results_and_is_marked_aborted(
-    sim: SimWeb, tmp_path: Path, sig: str
+    sim: SimWeb, tmp_path: Path, sig: str, workers: int
 ) -> None:
     import signal
     import time
@@ -285,6 +302,7 @@ def test_a_stopped_run_keeps_its_results_and_is_marked_aborted(
     by_name = {s.name: s.url for s in sim.scenarios}
     write_register(tmp_path / "reg.csv", [by_name["html_nl"], by_name["never_answers"]])
     env = _cli_env(sim, tmp_path)
+    env["LINKWACHT_CHECK_WORKERS"] = str(workers)
     proc = subprocess.Popen(
         [sys.executable, "-m", "linkwacht.cli", "check", "--register", str(tmp_path / "reg.csv")],
         env=env,
@@ -340,9 +358,11 @@ def _flaky_world() -> World:
     return world
 
 
-def test_broken_links_are_rechecked_and_confirmed(tmp_path: Path) -> None:
+@CRAWL_MODES
+def test_broken_links_are_rechecked_and_confirmed(tmp_path: Path, workers: int) -> None:
+    # In process, the re-check is a second crawl in the same process (no reactor to restart).
     with SimWeb(worlds=[_flaky_world()]).start_in_thread() as web_:
-        config = sim_config(web_, tmp_path)
+        config = sim_config(web_, tmp_path, workers=workers)
         outcome, store = check_urls(
             config, tmp_path, ["https://flaky.simweb.test/flaky", "https://flaky.simweb.test/gone"]
         )
@@ -394,8 +414,11 @@ def test_non_html_bodies_are_not_downloaded(sim: SimWeb, tmp_path: Path) -> None
     assert result.size and result.size > 0  # from Content-Length, not from reading it
 
 
+@CRAWL_MODES
 @pytest.mark.parametrize("where", ["config", "environment"])
-def test_an_http_proxy_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+def test_an_http_proxy_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, workers: int
+) -> None:
     seen: list[str] = []
 
     async def proxy(request: web.Request) -> web.Response:
@@ -408,14 +431,18 @@ def test_an_http_proxy_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     app.router.add_route("*", "/{tail:.*}", proxy)
     with _serve_in_thread(app) as port, SimWeb(worlds=()).start_in_thread() as web_:
         proxy_url = f"http://127.0.0.1:{port}"
-        if where == "environment":  # the crawl workers inherit it
+        if where == "environment":  # read by this process, inherited by the workers
             monkeypatch.setenv("http_proxy", proxy_url)
             proxy_url = ""
-        config = sim_config(web_, tmp_path, proxy=proxy_url, robots_txt=False, detectors=False)
+        config = sim_config(
+            web_, tmp_path, proxy=proxy_url, robots_txt=False, detectors=False, workers=workers
+        )
         outcome, _ = check_urls(config, tmp_path, ["http://behind.proxy.test/page"])
     (result,) = outcome.results
     assert (result.status, result.title) == (Status.OK, "Via the proxy")
     assert seen == ["http://behind.proxy.test/page"]
+    if where == "config":  # a crawl in this process leaves the process environment alone
+        assert "http_proxy" not in os.environ and "https_proxy" not in os.environ
 
 
 def test_cli_exit_code_0_when_nothing_is_broken(sim: SimWeb, tmp_path: Path) -> None:
@@ -507,7 +534,10 @@ def test_content_drift_is_noted_against_the_page_first_seen(tmp_path: Path) -> N
     assert store.first_snapshots()[1].title == first[0]  # the first page stays the reference
 
 
-def test_a_broken_link_is_offered_its_archived_copy_once_looked_up(tmp_path: Path) -> None:
+@CRAWL_MODES
+def test_a_broken_link_is_offered_its_archived_copy_once_looked_up(
+    tmp_path: Path, workers: int
+) -> None:
     asked: list[str] = []
 
     async def gone(request: web.Request, call: Call) -> web.StreamResponse:
@@ -533,7 +563,9 @@ def test_a_broken_link_is_offered_its_archived_copy_once_looked_up(tmp_path: Pat
     world.route("https://gone.simweb.test/rapport.pdf", gone)
     world.route("https://archive.simweb.test/wayback/available", available, any_query=True)
     with SimWeb(worlds=[world]).start_in_thread() as web_:
-        config = sim_config(web_, tmp_path, archive_url="https://archive.simweb.test")
+        config = sim_config(
+            web_, tmp_path, archive_url="https://archive.simweb.test", workers=workers
+        )
         url = "https://gone.simweb.test/rapport.pdf"
         outcome, store = check_urls(config, tmp_path, [url])
         again = run_check(config, store, store.active_entries(), register="r", out_dir=None)

@@ -581,3 +581,20 @@ def test_language_of_a_page_without_body_tag_is_detected() -> None:
         content_language=None,
     )
     assert (found.language, found.language_source) == ("nl", "detector")
+
+
+def test_each_page_is_read_on_its_own_although_the_parser_is_reused() -> None:
+    # One lxml parser serves every page a thread extracts: nothing of a page cut off
+    # mid-element (open <div>, <p>, attribute) may leak into the next page's tree.
+    cut = b'<html lang="fr"><head><title>Coupee</title></head><body><div><p class="x'
+    whole = (
+        b'<html lang="nl"><head><title>Heel</title></head><body><main><p>'
+        + b"De dienst informeert burgers over hun rechten en plichten in Belgi\xc3\xab. " * 4
+        + b"</p></main></body></html>"
+    )
+    first = extract_html(cut, content_type_charset="utf-8", content_language=None)
+    second = extract_html(whole, content_type_charset="utf-8", content_language=None)
+    again = extract_html(whole, content_type_charset="utf-8", content_language=None)
+    assert (first.title, first.language) == ("Coupee", "fr")
+    assert (second.title, second.language, second.language_source) == ("Heel", "nl", "html_lang")
+    assert again == second

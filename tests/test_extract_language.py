@@ -126,6 +126,11 @@ NOTE = "declared language 'en' (html_lang) but the text reads as 'nl'"
             "Welkom op de website van de Koninklijke Bibliotheek.",
             ("en", "html_lang", ()),
         ),
+        # The text begins as declared and goes on in another language (a bilingual page):
+        # the beginning agrees, so the declaration stands...
+        ("nl", "html_lang", NL + " " + FR * 6, ("nl", "html_lang", ())),
+        # ... while a beginning that disagrees is read on, and the whole text decides.
+        ("en", "html_lang", NL * 3, ("nl", "detector", (NOTE,))),
         # A declared language the detector does not know is never overruled.
         ("es", "html_lang", NL, ("es", "html_lang", ())),
         # No declaration: the detector decides, or nobody does.

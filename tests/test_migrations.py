@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from crawler.model import CheckResult, Entry, Hop, Status
@@ -22,6 +26,8 @@ from crawler.store.db import (
     upgrade,
 )
 from crawler.store.models import Base
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -44,6 +50,28 @@ def test_upgrade_to_head_builds_exactly_the_orm_schema(engine: Engine) -> None:
 
     assert current_revision(engine) == head_revision() == "0005"
     assert schema_differences(engine) == []
+
+
+def test_head_revision_is_alembics_head_and_files_are_named_after_their_revision() -> None:
+    # head_revision() reads file names (alembic is not loaded to open a database at head).
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert head_revision() == scripts.get_current_head()
+    for script in scripts.walk_revisions():
+        assert script.path is not None
+        assert Path(script.path).name.startswith(f"{script.revision}_")
+
+
+def test_opening_a_database_at_head_does_not_load_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'at_head.db'}"
+    Store.open(url).close()  # creates and migrates
+    code = (
+        "import sys; from crawler.store import Store; "
+        f"Store.open({url!r}).close(); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "False"
 
 
 def test_the_schema_comparison_notices_a_missing_migration(engine: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from crawler.check import shard_by_host
+from crawler.fetch.pool import shard_by_host
 
 
 def host(url: str) -> str:

@@ -86,4 +86,4 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 def word_count(text: str) -> int:
     """Words made of letters; numbers and punctuation do not count."""
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(_WORD.findall(text))

@@ -30,6 +30,10 @@ __all__ = [
 
 DETECTABLE = frozenset({"nl", "fr", "en", "de"})
 MAX_CHARS = 2_000  # enough for a stable answer; more only costs time
+# A declaration is first checked against the text's beginning: lingua's time grows with the
+# text, and most pages are what they declare. Only a page whose beginning does not plainly
+# agree is read at MAX_CHARS before the declaration is overruled.
+AGREE_CHARS = 200
 # "Home", "Contact", "Over ons" are undecidable. Low-accuracy mode (11 MB instead of 145 MB
 # per process) is reliable on page-length text but can be sure and wrong on one short
 # sentence naming a Belgian city ("Liège" reads French): it needs a sentence or two.
@@ -56,18 +60,19 @@ def detector() -> LanguageDetector:
     return builder.build()
 
 
-def _sample(text: str) -> str:
-    text = collapse_whitespace(text[: MAX_CHARS * 2])
-    if len(text) > MAX_CHARS:
-        cut = text.rfind(" ", 0, MAX_CHARS)
-        text = text[: cut if cut > 0 else MAX_CHARS]
+def _sample(text: str, max_chars: int = MAX_CHARS) -> str:
+    text = collapse_whitespace(text[: max_chars * 2])
+    if len(text) > max_chars:
+        cut = text.rfind(" ", 0, max_chars)
+        text = text[: cut if cut > 0 else max_chars]
     return text
 
 
-def detect_language(text: str) -> tuple[str | None, float]:
+def detect_language(text: str, max_chars: int = MAX_CHARS) -> tuple[str | None, float]:
     """(ISO 639-1 code among nl/fr/en/de, confidence), or (None, confidence) when abstaining:
-    fewer than 3 words, or the best language is below the confidence threshold."""
-    sample = _sample(text)
+    fewer than MIN_WORDS words in the first ``max_chars`` characters, or the best language
+    is below the confidence threshold."""
+    sample = _sample(text, max_chars)
     if word_count(sample) < MIN_WORDS:
         return None, 0.0
     values = detector().compute_language_confidence_values(sample)
@@ -84,7 +89,8 @@ def decide_language(
 ) -> tuple[str | None, str | None, tuple[str, ...]]:
     """(language, source, notes) from a normalised declaration and the document's text.
 
-    - A declaration stands when the detector agrees or abstains.
+    - A declaration stands when the detector agrees (on the text's first AGREE_CHARS
+      characters, or on the whole sample) or abstains.
     - The detector overrules it only when it is sure (>= 0.9) about >= 20 words, and the
       declaration is one it could have recognised (a page declared "es" is not judged by a
       detector that only knows nl/fr/en/de); a note records the contradiction.
@@ -92,6 +98,8 @@ def decide_language(
     """
     if declared is not None and declared not in DETECTABLE:
         return declared, declared_source, ()
+    if declared is not None and text and detect_language(text, AGREE_CHARS)[0] == declared:
+        return declared, declared_source, ()  # the beginning agrees: no need to read on
     detected, confidence = detect_language(text) if text else (None, 0.0)
     if declared is None:
         return (detected, "detector", ()) if detected else (None, None, ())

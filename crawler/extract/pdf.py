@@ -29,14 +29,17 @@ import sys
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pypdf import PasswordType, PdfReader
-from pypdf.generic import DictionaryObject
+from typing import TYPE_CHECKING, Any
 
 from crawler.extract._text import clean_title, collapse_whitespace, normalise_language
 from crawler.extract.language import MAX_CHARS, decide_language
 from crawler.model import Extraction
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject
+
+# pypdf (16 MB) is imported in the process that parses, not by everyone who imports this.
 
 __all__ = ["extract_pdf", "extract_pdf_isolated"]
 
@@ -146,6 +149,8 @@ def _with_synthetic_trailer(body: bytes) -> tuple[bytes, int]:
 def _info_by_scan(reader: PdfReader, size: int) -> DictionaryObject | None:
     """The document information dictionary of a file whose trailer is lost: a dict with a
     /Title and producer-ish keys that is neither an outline item nor a typed object."""
+    from pypdf.generic import DictionaryObject
+
     for number in range(1, min(size, _MAX_SCANNED_OBJECTS)):
         try:
             obj = reader.get_object(number)
@@ -180,6 +185,8 @@ def _unparsable(exc: BaseException) -> str:
 def _parse_pdf(body: bytes) -> _PdfFacts:
     """Metadata and first pages of a PDF; problems become notes, never exceptions (apart from
     MemoryError and the like, which the caller handles)."""
+    from pypdf import PasswordType, PdfReader
+
     facts = _PdfFacts()
     if not body:
         facts.notes.append(f"{UNPARSABLE}: empty body")

@@ -1,5 +1,5 @@
 """The fetcher: Scrapy, configured and extended, turning URLs into ``Fetch`` facts.
 
-Runs in its own process (``python -m crawler.fetch.worker``): Twisted's reactor cannot be
-restarted, and a crash or leak in a crawl must not take its caller down.
+Scrapy runs without the Twisted reactor, in the checking process or in worker processes
+(``python -m crawler.fetch.worker``); ``pool.py`` decides and runs either.
 """

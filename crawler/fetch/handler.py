@@ -139,7 +139,7 @@ class LinkwachtDownloadHandler(AiohttpDownloadHandler):
             async with await self._session.request(
                 request.method,
                 url,
-                data=request.body,
+                data=request.body or None,  # an empty payload still costs a write path
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
                 ssl=self._ssl_context,

@@ -32,7 +32,10 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         "LINKWACHT_HOST_MAP": dict(check.host_map),
         "LINKWACHT_RESOLVE_UNMAPPED": check.resolve_unmapped,
         "LINKWACHT_CA_BUNDLE": check.ca_bundle,
-        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "LINKWACHT_PROXY": check.proxy,
+        # Plain asyncio, no Twisted reactor: less work per request, and a loop that (unlike
+        # the reactor) can run several crawls in one process (see crawler/fetch/pool.py).
+        "TWISTED_REACTOR_ENABLED": False,
         "CLOSESPIDER_TIMEOUT": check.run_budget,
         # Our spider follows redirects and retries itself (see spider.py).
         "REDIRECT_ENABLED": False,
@@ -47,9 +50,21 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
             "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
             "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+            "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+            "crawler.fetch.proxy.ConfiguredProxyMiddleware": 750,
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+            # Off by the settings below anyway: not even imported.
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
         },
         "SPIDER_MIDDLEWARES": {
+            # Every status reaches the spider (no HTTPERROR_ALLOW_ALL needed without it).
+            "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
+            # It only marks start requests (meta "is_start_request"), which nothing reads;
+            # with no spider middleware left, Scrapy hands callback output on unwrapped.
+            "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
             "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
             "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,

@@ -11,14 +11,21 @@ import os
 import sys
 import threading
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from crawler.config import CheckConfig
 from crawler.fetch import wire
+from crawler.gc_tuning import tune_for_a_long_run
 from crawler.model import Extraction, Fetch
+
+if TYPE_CHECKING:
+    from scrapy.crawler import AsyncCrawlerRunner
+
+    from crawler.fetch.spider import Sink
 
 
 def crawl(urls: list[str], check: CheckConfig, out: TextIO, *, keep_body: bool = False) -> None:
+    """One crawl in a worker process: answers as JSON lines on ``out``."""
     from scrapy.crawler import AsyncCrawlerProcess
 
     from crawler.fetch.settings import scrapy_settings
@@ -26,21 +33,47 @@ def crawl(urls: list[str], check: CheckConfig, out: TextIO, *, keep_body: bool =
 
     if not urls:
         return
-    if check.proxy:
-        # For every request, robots.txt and the detectors' probes included: Scrapy's
-        # HttpProxyMiddleware reads these at start (and honours no_proxy).
-        os.environ["http_proxy"] = os.environ["https_proxy"] = check.proxy
 
     def sink(key: str, fetch: Fetch, extraction: Extraction) -> None:
         out.write(wire.encode(key, fetch, extraction) + "\n")
         out.flush()
 
     process = AsyncCrawlerProcess(scrapy_settings(check))
+    _quiet_logs()
+    process.crawl(CheckSpider, urls=urls, sink=sink, check=check, keep_body=keep_body)
+    process.start()
+
+
+def make_runner(check: CheckConfig) -> AsyncCrawlerRunner:
+    """A runner for crawls on the running asyncio loop (no Twisted reactor)."""
+    from scrapy.crawler import AsyncCrawlerRunner
+
+    from crawler.fetch.settings import scrapy_settings
+
+    _quiet_logs()
+    return AsyncCrawlerRunner(scrapy_settings(check))
+
+
+async def crawl_async(
+    runner: AsyncCrawlerRunner,
+    urls: list[str],
+    check: CheckConfig,
+    sink: Sink,
+    keep_body: bool = False,
+) -> None:
+    """One crawl on the running loop; each answer goes to ``sink`` as it comes."""
+    from crawler.fetch.spider import CheckSpider
+
+    if urls:
+        await runner.crawl(CheckSpider, urls=urls, sink=sink, check=check, keep_body=keep_body)
+
+
+def _quiet_logs() -> None:
+    # Scrapy logs every response at DEBUG: a record built per URL only to be dropped.
+    logging.getLogger("scrapy").setLevel(logging.WARNING)
     # A robots.txt that cannot be fetched is logged with a traceback by Scrapy; the URL's
     # own request fails the same way and gets a verdict, so that log is only noise.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
-    process.crawl(CheckSpider, urls=urls, sink=sink, check=check, keep_body=keep_body)
-    process.start()
 
 
 def exit_with_parent(interval: float = 0.5) -> None:
@@ -83,6 +116,7 @@ def main() -> None:
     # that this overlaps with its own start-up.
     preload()
 
+    tune_for_a_long_run()
     job: dict[str, Any] = json.load(sys.stdin)
     check = CheckConfig(**job["check"])
     crawl(job["urls"], check, sys.stdout, keep_body=job.get("keep_body", False))

@@ -177,15 +177,14 @@ class Store:
         is false, in which case a database not at that revision is refused."""
         engine = make_engine(url)
         try:
-            if migrate:
+            found, wanted = current_revision(engine), head_revision()
+            if found != wanted and migrate:
                 upgrade(engine)
-            else:
-                found, wanted = current_revision(engine), head_revision()
-                if found != wanted:
-                    raise StoreError(
-                        f"database {safe_url(engine.url)!r} is at schema revision {found} "
-                        f"but this linkwacht needs {wanted}: upgrade it first"
-                    )
+            elif found != wanted:
+                raise StoreError(
+                    f"database {safe_url(engine.url)!r} is at schema revision {found} "
+                    f"but this linkwacht needs {wanted}: upgrade it first"
+                )
         except BaseException:
             engine.dispose()
             raise
@@ -678,7 +677,9 @@ def _upsert(session: Session, table: Any, key: list[str], rows: list[dict[str, A
             session.merge(table(**values))
         return
     make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = make_insert(table)
+    # On the Table, not the mapped class: a plain executemany, without the ORM's bulk-insert
+    # bookkeeping (a visible share of a 10k-URL run's CPU).
+    stmt = make_insert(table.__table__)
     stmt = stmt.on_conflict_do_update(
         index_elements=key,
         set_={name: stmt.excluded[name] for name in rows[0] if name not in key},

@@ -6,16 +6,17 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (11 MB, 70 ms to import) is loaded only to migrate: a database already at the
+# newest revision is recognised with plain SQL (see head_revision / current_revision).
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DB_FILE_NAME = "linkwacht.db"
@@ -113,6 +114,8 @@ def describe_db_error(engine: Engine, exc: DBAPIError) -> str:
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """The alembic configuration of the store's migrations; no alembic.ini involved."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
@@ -123,32 +126,42 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The revision this code expects the database to be at."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "the store has no migrations"
-    return head
+    """The revision this code expects the database to be at: migrations form one line,
+    numbered "0001", "0002"... and named after their number ("0005_snapshots_archive.py";
+    tests/test_migrations.py holds alembic to the same answer)."""
+    numbers = [p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    assert numbers, "the store has no migrations"
+    return max(numbers)
 
 
 def current_revision(engine: Engine) -> str | None:
     """The database's alembic revision, or None for a database never migrated."""
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError as exc:
         raise StoreError(describe_db_error(engine, exc)) from exc
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision`` (default: the newest) in one transaction."""
+    from alembic import command
+
     _run_alembic(engine, command.upgrade, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate the database back to ``revision``, in one transaction."""
+    from alembic import command
+
     _run_alembic(engine, command.downgrade, revision)
 
 
 def _run_alembic(engine: Engine, step: Any, revision: str) -> None:
+    from alembic.util.exc import CommandError
+
     config = alembic_config(engine)
     try:
         with migration_connection(engine) as conn:
