@@ -481,4 +481,3 @@ def write_outputs(store: Store, run_id: int, results: Sequence[CheckResult], out
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
