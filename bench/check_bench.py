@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawler.config import Config  # noqa: E402
 from crawler.simweb.load import LoadWorld  # noqa: E402
 from crawler.simweb.server import SimWeb  # noqa: E402
 
@@ -101,6 +102,12 @@ def measure(name: str, cmd: list[str], env: dict[str, str], urls: int) -> Figure
     return Figures(name, urls, wall, cpu, peak / 1024)
 
 
+def _crawl_mode(workers: int) -> str:
+    if workers == 1:
+        return "crawl in the checking process"
+    return f"{workers or os.cpu_count()} crawl processes"
+
+
 async def aiohttp_loop(urls: list[str], host_map: dict[str, str], in_flight: int) -> None:
     """The ceiling: GET every URL with plain aiohttp, `in_flight` at a time, read the body."""
     import aiohttp
@@ -135,7 +142,11 @@ def main() -> None:
         "--polite", action="store_true", help="one request at a time per host, --delay between them"
     )
     parser.add_argument("--delay", type=float, default=0.25)
-    parser.add_argument("--workers", type=int, default=0, help="crawl processes (0: per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="check.workers (default: the configuration's, 1 = crawl in the checking process)",
+    )
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument(
         "--no-detectors",
@@ -169,7 +180,8 @@ def main() -> None:
             writer.writerow(["id", "section", "category", "title", "url"])
             for i, url in enumerate(urls, 1):
                 writer.writerow([i, "Bench", f"host {i % args.hosts}", f"Page {i}", url])
-        workers = args.workers or os.cpu_count() or 1
+        workers = args.workers if args.workers is not None else Config().check.workers
+        cores = os.cpu_count() or 1
         env = dict(os.environ)
         env.update(
             LINKWACHT_DB=f"sqlite:///{tmp / 'bench.db'}",
@@ -192,7 +204,8 @@ def main() -> None:
                 LINKWACHT_CHECK_PER_HOST_CONCURRENCY=str(args.in_flight),
                 LINKWACHT_CHECK_PER_HOST_DELAY="0",
                 LINKWACHT_CHECK_ROBOTS_TXT="false",
-                LINKWACHT_CHECK_CONCURRENCY=str(max(1, args.in_flight // workers)),
+                # per crawl process: the in-flight total is the same whatever the count
+                LINKWACHT_CHECK_CONCURRENCY=str(max(1, args.in_flight // (workers or cores))),
             )
         # The register is imported first: a nightly run finds it unchanged.
         subprocess.run(
@@ -210,7 +223,7 @@ def main() -> None:
         )
         print(
             f"{urls_n:,} URLs over {args.hosts} hosts, {args.latency_ms:g} ms per response, "
-            f"{mode}, detectors {'off' if args.no_detectors else 'on'}, {workers} crawl worker(s), "
+            f"{mode}, detectors {'off' if args.no_detectors else 'on'}, {_crawl_mode(workers)}, "
             f"{os.cpu_count()} cores"
         )
         # The crawl, then the HTML report apart: two costs an administrator can tell apart.

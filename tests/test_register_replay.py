@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from crawler.check import run_check
 from crawler.config import CheckConfig, Config
 from crawler.model import Status
@@ -17,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "register_seed.csv"
 
 
-def test_the_whole_register_gets_the_expected_verdicts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "worker-processes"])
+def test_the_whole_register_gets_the_expected_verdicts(tmp_path: Path, workers: int) -> None:
     loaded = load_register(SEED, strict=True)
     assert len(loaded.entries) == 94
     with SimWeb(worlds=("register",)).start_in_thread() as sim:
@@ -32,6 +35,7 @@ def test_the_whole_register_gets_the_expected_verdicts(tmp_path: Path) -> None:
                 retry_backoff=0.1,
                 retry_after_cap=5.0,
                 recheck_delay=0.0,
+                workers=workers,
             ),
         )
         store = Store.open(config.db_url)
