@@ -1,6 +1,8 @@
-"""A crawl worker process: URLs in (JSON on stdin), one JSON line per URL out (stdout).
+"""Running the spider: in a crawl worker process, or as a coroutine on a running loop.
 
-``python -m crawler.fetch.worker``. Logs go to stderr; stdout carries only results.
+``python -m crawler.fetch.worker``: URLs in (JSON on stdin), one JSON line per URL out
+(stdout); logs go to stderr. ``make_runner`` and ``crawl_async`` run the same spider on
+the checking process's own loop (``crawler/fetch/pool.py``, ``InProcessCrawl``).
 """
 
 from __future__ import annotations
