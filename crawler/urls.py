@@ -14,6 +14,7 @@ urllib.parse and idna do the parsing and encoding here instead.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import SplitResult, quote, urlsplit
@@ -45,8 +46,12 @@ class UnsupportedScheme(InvalidURL):
     """A well-formed URL whose scheme linkwacht does not check (mailto:, ftp:, ...)."""
 
 
+@functools.lru_cache(maxsize=65_536)
 def request_url(url: str) -> str:
     """The properly encoded http(s) URL to request for ``url`` as written in the register.
+
+    Pure, and asked twice per entry in a check (the register's validation, then the crawl):
+    the answers are cached (~40 us each, 3% of a large check's CPU otherwise).
 
     IDN host to punycode (UTS46); scheme and host lower-cased; default port, fragment and
     an empty query dropped; an empty path made "/"; non-ASCII and unsafe path and query
