@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -288,6 +289,15 @@ def test_a_result_for_an_unknown_entry_is_refused(store: Store) -> None:
         store.add_result(run_id, result(42))
     store.add_result(run_id, result(1))  # the store is still usable
     assert len(store.results_for_run(run_id)) == 1
+
+
+def test_a_result_refused_for_another_reason_says_that_reason(store: Store) -> None:
+    # Not every refusal is a missing entry: the message carries the database's own words.
+    store.sync_register(REGISTER, source="v1.xlsx")
+    run_id = store.start_run("v1.xlsx")
+    with pytest.raises(StoreError, match=r"refused: the database says: .*reason") as caught:
+        store.add_results(run_id, [dataclasses.replace(result(1), reason=None)])  # type: ignore[arg-type]
+    assert "not in the store" not in str(caught.value)
 
 
 def test_history_is_newest_first_and_previous_result_skips_later_runs(store: Store) -> None:

@@ -409,8 +409,7 @@ class Store:
                 _upsert_result(session, values)
             except IntegrityError as exc:
                 raise StoreError(
-                    f"result for entry {result.entry_id} refused: the entry is not in the "
-                    "store (import the register first)"
+                    f"result for entry {result.entry_id} refused: {_refusal(exc)}"
                 ) from exc
 
     def add_results(self, run_id: int, results: Sequence[CheckResult]) -> None:
@@ -429,10 +428,7 @@ class Store:
             try:
                 _upsert_results(session, rows)
             except IntegrityError as exc:
-                raise StoreError(
-                    "a result was refused: its entry is not in the store (import the register "
-                    "first)"
-                ) from exc
+                raise StoreError(f"a result was refused: {_refusal(exc)}") from exc
 
     def finish_run(
         self,
@@ -666,6 +662,14 @@ def _count_results(session: Session, run_id: int) -> dict[str, int]:
     counts = {status.value: 0 for status in Status}  # every verdict, so reports need no .get
     counts.update({status: n for status, n in found})
     return counts
+
+
+def _refusal(exc: IntegrityError) -> str:
+    """Why the database refused a result, in the operator's words."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    if "foreign key" in detail.lower():
+        return "its entry is not in the store (import the register first)"
+    return f"the database says: {detail}"
 
 
 def _dialect_insert(dialect: str) -> Any:
