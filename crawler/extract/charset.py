@@ -26,6 +26,7 @@ and "us-ascii" mean windows-1252, which is what browsers decode them as.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
@@ -101,6 +102,13 @@ def _try_declared(body: bytes, encoding: str) -> tuple[str, str] | None:
     return text, encoding
 
 
+def _declared(body: bytes, http_charset: str | None) -> Iterator[str | None]:
+    """The header's charset, then the page's own declaration: the page is searched only when
+    the header's does not do (a regex over its first kilobytes, for every page otherwise)."""
+    yield _canonical(http_charset)
+    yield _canonical(html_body_declared_encoding(body), from_meta=True)
+
+
 def decode_html(body: bytes, http_charset: str | None) -> tuple[str, str]:
     """Decode an HTML body; return (text, Python name of the encoding used).
 
@@ -116,11 +124,7 @@ def decode_html(body: bytes, http_charset: str | None) -> tuple[str, str]:
     if utf8 is not None and not is_ascii:
         return utf8, _UTF8  # valid multibyte UTF-8 outranks any declaration (see above)
 
-    declared = [
-        _canonical(http_charset),
-        _canonical(html_body_declared_encoding(body), from_meta=True),
-    ]
-    for encoding in declared:
+    for encoding in _declared(body, http_charset):
         if encoding is None:
             continue
         decoded = _try_declared(body, encoding)
