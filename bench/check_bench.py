@@ -5,6 +5,7 @@ and the same for a plain aiohttp fetch loop over the same URLs: the ceiling to c
 
     python bench/check_bench.py                  # (a) 10,000 URLs, 50 hosts, 20 ms, 64 in flight
     python bench/check_bench.py --polite         # (b) 2,000 URLs, 50 hosts, 1 per host, 0.25 s
+    python bench/check_bench.py --repeat 3       # each run and the median (runs spread ±15%)
 
 Only loopback is contacted; every loop is bounded by the URL count and a time limit.
 """
