@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gzip
 import itertools
 import json
 import os
@@ -21,6 +22,7 @@ from simconfig import sim_config
 
 from crawler.check import RESULT_FIELDS, RunOutcome, run_check
 from crawler.config import Config
+from crawler.fetch.handler import body_cap
 from crawler.model import CheckResult, Entry, Status
 from crawler.simweb.server import SimWeb
 from crawler.simweb.world import Call, Scenario, Site, World
@@ -579,6 +581,55 @@ def test_a_broken_link_is_offered_its_archived_copy_once_looked_up(
 
 
 # -- answers a checker easily gets wrong -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "cap"),
+    [
+        ("text/html", 100),
+        ("application/xhtml+xml", 100),
+        ("text/plain", 100),  # robots.txt, a plain-text page
+        (None, 100),  # undeclared: it may well be HTML
+        ("application/pdf", 5000),  # parsed whole or not at all
+        ("application/zip", 0),  # the headers tell all a verdict needs
+        ("image/png", 0),
+        ("video/mp4", 0),
+        ("application/octet-stream", 0),
+    ],
+)
+def test_body_cap_reads_only_what_a_verdict_needs(content_type: str | None, cap: int) -> None:
+    assert body_cap(content_type, text_cap=100, pdf_cap=5000) == cap
+
+
+def test_compressed_pages_are_read_and_every_request_carries_the_defaults(
+    tmp_path: Path,
+) -> None:
+    seen: list[dict[str, str]] = []
+
+    async def compressed(request: web.Request, call: Call) -> web.StreamResponse:
+        seen.append(dict(request.headers))
+        page = '<html lang="fr"><head><title>Page compress\u00e9e</title></head><body>ok</body>'
+        return web.Response(
+            body=gzip.compress(page.encode()),
+            headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+        )
+
+    host = "gz.simweb.test"
+    world = World("gz", sites=[Site(host)])
+    world.route(f"https://{host}/page", compressed)
+    with SimWeb(worlds=[world]).start_in_thread() as web_:
+        config = sim_config(web_, tmp_path, workers=1)
+        outcome, _ = check_urls(config, tmp_path, [f"https://{host}/page"])
+    (result,) = outcome.results
+    assert (result.status, result.title, result.language) == (
+        Status.OK,
+        "Page compress\u00e9e",
+        "fr",
+    )
+    (headers,) = seen
+    assert "linkwacht" in headers["User-Agent"]
+    assert "gzip" in headers["Accept-Encoding"]
+    assert "text/html" in headers["Accept"]
 
 
 def test_large_downloads_and_chunked_files_are_not_called_broken(tmp_path: Path) -> None:

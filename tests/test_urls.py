@@ -78,7 +78,8 @@ def test_request_url(written: str, requested: str) -> None:
 
 @pytest.mark.parametrize(("written", "requested"), ENCODED)
 def test_request_url_is_stable(written: str, requested: str) -> None:
-    # Encoding twice changes nothing, and Scrapy's own encoding leaves our form alone.
+    # Encoding twice changes nothing, and Scrapy's own encoding leaves our form alone (so
+    # the spider hands it to Scrapy as a verbatim_url).
     assert request_url(requested) == requested
     assert safe_url_string(requested) == requested
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.config import CheckConfig
+from crawler.fetch import defaults
 
 
 def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         # CONCURRENT_ITEMS (100) asyncio tasks per response to consume that output.
         "CONCURRENT_ITEMS": 1,
         "DOWNLOAD_TIMEOUT": check.timeout,
-        # Network caps: our signal handlers stop reading at the per-type caps; this is the
+        # Network caps: our handler stops reading at the per-type caps; this is the
         # backstop, and HttpCompressionMiddleware applies it to the decompressed size.
         "DOWNLOAD_MAXSIZE": check.max_decompressed_bytes,
         "DOWNLOAD_WARNSIZE": 0,
@@ -33,6 +34,8 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         "LINKWACHT_RESOLVE_UNMAPPED": check.resolve_unmapped,
         "LINKWACHT_CA_BUNDLE": check.ca_bundle,
         "LINKWACHT_PROXY": check.proxy,
+        "LINKWACHT_MAX_BODY_BYTES": check.max_body_bytes,
+        "LINKWACHT_MAX_PDF_BYTES": check.max_pdf_bytes,
         # Plain asyncio, no Twisted reactor: less work per request, and a loop that (unlike
         # the reactor) can run several crawls in one process (see crawler/fetch/pool.py).
         "TWISTED_REACTOR_ENABLED": False,
@@ -53,6 +56,9 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
             "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
             "crawler.fetch.proxy.ConfiguredProxyMiddleware": 750,
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+            # Four of Scrapy's, in one: every middleware costs every request a step.
+            **dict.fromkeys(defaults.REPLACES),
+            "crawler.fetch.defaults.RequestDefaultsMiddleware": 590,
             # Off by the settings below anyway: not even imported.
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
