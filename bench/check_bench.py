@@ -6,6 +6,7 @@ and the same for a plain aiohttp fetch loop over the same URLs: the ceiling to c
     python bench/check_bench.py                  # (a) 10,000 URLs, 50 hosts, 20 ms, 64 in flight
     python bench/check_bench.py --polite         # (b) 2,000 URLs, 50 hosts, 1 per host, 0.25 s
     python bench/check_bench.py --repeat 3       # each run and the median (runs spread ±15%)
+    python bench/check_bench.py --urls 2000 --instructions   # a count that does not spread
 
 Only loopback is contacted; every loop is bounded by the URL count and a time limit.
 """
@@ -104,6 +105,24 @@ def measure(name: str, cmd: list[str], env: dict[str, str], urls: int) -> Figure
     return Figures(name, urls, wall, cpu, peak / 1024)
 
 
+def instructions(env: dict[str, str], out: Path) -> int:
+    """Instructions executed by one `linkwacht check`, counted by callgrind."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (the Debian package valgrind)")
+    cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+    cmd += [sys.executable, "-m", "linkwacht.cli", "check", "--no-report"]
+    proc = subprocess.run(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        timeout=TIME_LIMIT * 4,
+    )  # fmt: skip
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"linkwacht check failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    for line in out.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise SystemExit(f"no instruction total in {out}")
+
+
 def _crawl_mode(workers: int) -> str:
     if workers == 1:
         return "crawl in the checking process"
@@ -161,6 +180,13 @@ def main() -> None:
         "--no-detectors",
         action="store_true",
         help="status codes only: no soft-404 probe, parking, drift detectors",
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instead of timing: count the check's CPU instructions under valgrind's callgrind "
+        "(the same code gives the same count whatever else the machine does; ~50x slower, so "
+        "use a few thousand --urls)",
     )
     parser.add_argument("--aiohttp-child", help=argparse.SUPPRESS)  # internal: the baseline
     args = parser.parse_args()
@@ -235,6 +261,13 @@ def main() -> None:
             f"{mode}, detectors {'off' if args.no_detectors else 'on'}, {_crawl_mode(workers)}, "
             f"{os.cpu_count()} cores"
         )
+        if args.instructions:
+            count = instructions(env, tmp / "callgrind.out")
+            print(
+                f"linkwacht check: {count / 1e9:.2f} G instructions = "
+                f"{count / urls_n / 1e6:.2f} M per URL (start-up included)"
+            )
+            return
         # The crawl, then the HTML report apart: two costs an administrator can tell apart.
         db = tmp / "bench.db"
         shutil.copyfile(db, tmp / "imported.db")
