@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from crawler.extract import HTML_TYPES
 from crawler.extract._text import collapse_whitespace
 
 __all__ = [
@@ -42,8 +43,6 @@ __all__ = [
 
 MAX_PARSE_CHARS = 1_000_000  # the crawl keeps a body prefix anyway
 MAX_TEXT_CHARS = 100_000  # of main / visible text: enough for any similarity
-
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 @dataclass(frozen=True)

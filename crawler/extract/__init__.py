@@ -16,6 +16,7 @@ from crawler.extract.pdf import extract_pdf, extract_pdf_isolated
 from crawler.model import Extraction
 
 __all__ = [
+    "HTML_TYPES",
     "decode_html",
     "detect_language",
     "extract",
@@ -25,7 +26,7 @@ __all__ = [
     "media_type",
 ]
 
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/acrobat"})
 _TOKEN = r"[!#$%&'*+.^_`|~0-9a-z-]+"
 _ESSENCE = re.compile(rf"^({_TOKEN}/{_TOKEN})$")
@@ -111,6 +112,6 @@ def extract(
                 notes=(note, *found.notes),
             )
         return pdf()
-    if declared in _HTML_TYPES or (declared is None and _looks_like_html(body)):
+    if declared in HTML_TYPES or (declared is None and _looks_like_html(body)):
         return html()
     return Extraction()

@@ -36,7 +36,7 @@ from scrapy.exceptions import (
 )
 from scrapy.utils._download_handlers import make_response
 
-from crawler.extract import media_type
+from crawler.extract import HTML_TYPES, media_type
 from crawler.fetch.errors import (
     ConnectionResetError_,
     ProtocolError,
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PDF_TYPE = "application/pdf"
 BODY_CAP_META = "lw_body_cap"  # a request's own cap on its body, whatever its type
 TRUNCATED_META = "lw_truncated"  # set on a request whose body was not read whole

@@ -29,9 +29,9 @@ from w3lib.url import safe_url_string
 from crawler.challenge import is_challenge
 from crawler.config import CheckConfig
 from crawler.detect import Detection
-from crawler.extract import extract, media_type
+from crawler.extract import HTML_TYPES, extract, media_type
 from crawler.fetch.errors import RETRYABLE, classify
-from crawler.fetch.handler import BODY_CAP_META, HTML_TYPES, TRUNCATED_META
+from crawler.fetch.handler import BODY_CAP_META, TRUNCATED_META
 from crawler.fetch.inspect import Inspector
 from crawler.model import ErrorKind, Extraction, Fetch, Hop
 
