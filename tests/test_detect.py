@@ -31,7 +31,7 @@ from crawler.detect import (
 )
 from crawler.detect.archive import ArchivedCopy
 from crawler.detect.drift import Snapshot, title_similarity
-from crawler.detect.page import fold, same_site
+from crawler.detect.page import fold, same_site, words
 from crawler.detect.shingles import hamming, jaccard, shingle_set, shingles, simhash64
 from crawler.detect.soft404 import not_found_message
 
@@ -696,6 +696,53 @@ def test_shingles_and_simhash() -> None:
     edited = _fingerprint(TEXT_A.replace("gratis", "kosteloos", 1) + " Laatst bijgewerkt 2024.")
     assert hamming(a, edited) <= 10
     assert hamming(a, _fingerprint(TEXT_B)) >= 24
+
+
+def test_words_match_the_word_pattern_on_any_text() -> None:
+    # words() splits ASCII text without a regex; it must cut exactly where the pattern does.
+    import random
+    import re
+
+    pattern = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+    rng = random.Random(7)
+    alphabet = "abcXYZ019 _-'’.,;:!?()[]\"\t\n/\\@#éüßœ\u00ad\u200b"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert words(text) == pattern.findall(fold(text)), text
+    assert words("L’école n'est pas là: e-mail_adres 'quoted' rock'n'roll") == [
+        "l'ecole", "n'est", "pas", "la", "e", "mail", "adres", "quoted", "rock'n'roll"
+    ]  # fmt: skip
+
+
+def _simhash_reference(features: list[str]) -> int:
+    """Charikar's simhash written plainly: one vote per distinct feature and bit."""
+    import hashlib
+
+    hashes = {
+        int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "big") for f in features
+    }
+    votes = [sum(h >> bit & 1 for h in hashes) for bit in range(64)]
+    return sum(1 << bit for bit in range(64) if votes[bit] > len(hashes) / 2)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 17, 97, 1000])
+def test_simhash_matches_the_plain_definition(count: int) -> None:
+    import random
+
+    rng = random.Random(count)
+    vocabulary = [f"w{n}" for n in range(count // 2 + 3)]
+    tokens = [rng.choice(vocabulary) for _ in range(count + 2)]
+    features = shingles(tokens)
+    assert simhash64(features) == _simhash_reference(features)
+
+
+def test_simhash_values_stored_by_earlier_versions_stay_the_same() -> None:
+    # The first snapshot of a page is kept for years: a changed hash would make every page
+    # look rewritten. These values were computed by the first release's implementation.
+    text = "de pagina over vorming op school is vernieuwd en staat nu online"
+    assert simhash64(shingles(text.split())) == 0xCB3636DA34868286
+    assert simhash64(["a"]) == 0x40F89E395B66422F
+    assert simhash64(["a", "b", "c", "a"]) == 0x047AC2614D074E3F
 
 
 def snap(

@@ -24,7 +24,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.detect.page import Detection, PageFacts, fold, host_of, is_html, same_site
+from crawler.detect.page import (
+    Detection,
+    PageFacts,
+    Phrases,
+    fold,
+    host_of,
+    is_html,
+    same_site,
+)
 
 __all__ = ["PARKING_HOSTS", "is_parking_host", "parked"]
 
@@ -91,76 +99,88 @@ _WW_PARKING = re.compile(r"^ww\d+\.")
 _WW_PREFIX = re.compile(r"^(?:www|ww\d+)\.")
 
 _DOMAIN = r"(?:[a-z0-9-]+\.)+[a-z]{2,}"
-_FOR_SALE = re.compile(
-    "|".join(
-        f"(?:{p})"
-        for p in (
-            # en
-            rf"\b(?:this|the) (?:domain|website|site)(?: name)?(?: {_DOMAIN})? "
-            r"(?:is|may be|might be|could be) "
-            r"(?:for sale|available for (?:purchase|sale)|parked)\b",
-            rf"\b{_DOMAIN} (?:is|may be) for sale\b",
-            r"\bbuy this domain\b",
-            r"\b(?:make an offer|inquire|enquire) (?:on|about) this domain\b",
-            r"\bthe (?:domain )?owner (?:may be interested in|is offering|wants to) sell",
-            r"\bthis domain (?:has been|is) parked\b",
-            # nl
-            rf"\b(?:deze|de) (?:domein(?:naam)?|website|site)(?: {_DOMAIN})? (?:is|staat|kan) "
-            r"(?:mogelijk )?te koop\b",
-            rf"\b{_DOMAIN} (?:is|staat) te koop\b",
-            r"\b(?:koop|kopen) (?:deze|dit) domein(?:naam)?\b",
-            r"\bdeze domein(?:naam)? (?:is )?geparkeerd\b",
-            # fr
-            rf"\bce (?:nom de domaine|domaine|site(?: web| internet)?)(?: {_DOMAIN})? "
-            r"(?:est|pourrait etre|peut etre) "
-            r"(?:a vendre|en vente|disponible a l'achat)\b",
-            rf"\b{_DOMAIN} est (?:a vendre|en vente)\b",
-            r"\bacheter ce (?:nom de )?domaine\b",
-            r"\bce (?:nom de )?domaine est (?:parque|stationne)\b",
-            # de
-            rf"\b(?:diese|die) (?:domain|website|webseite)(?: {_DOMAIN})? (?:steht|konnte|kann) "
-            r"(?:(?:eventuell|moglicherweise) )?(?:zum verkauf|zu verkaufen|kauflich)",
-            rf"\b{_DOMAIN} (?:steht zum verkauf|ist zu verkaufen|kaufen)\b",
-            r"\bdiese domain kaufen\b",
-            r"\bdiese domain (?:ist|wurde) geparkt\b",
+_FOR_SALE = Phrases(
+    re.compile(
+        "|".join(
+            f"(?:{p})"
+            for p in (
+                # en
+                rf"\b(?:this|the) (?:domain|website|site)(?: name)?(?: {_DOMAIN})? "
+                r"(?:is|may be|might be|could be) "
+                r"(?:for sale|available for (?:purchase|sale)|parked)\b",
+                rf"\b{_DOMAIN} (?:is|may be) for sale\b",
+                r"\bbuy this domain\b",
+                r"\b(?:make an offer|inquire|enquire) (?:on|about) this domain\b",
+                r"\bthe (?:domain )?owner (?:may be interested in|is offering|wants to) sell",
+                r"\bthis domain (?:has been|is) parked\b",
+                # nl
+                rf"\b(?:deze|de) (?:domein(?:naam)?|website|site)(?: {_DOMAIN})? (?:is|staat|kan) "
+                r"(?:mogelijk )?te koop\b",
+                rf"\b{_DOMAIN} (?:is|staat) te koop\b",
+                r"\b(?:koop|kopen) (?:deze|dit) domein(?:naam)?\b",
+                r"\bdeze domein(?:naam)? (?:is )?geparkeerd\b",
+                # fr
+                rf"\bce (?:nom de domaine|domaine|site(?: web| internet)?)(?: {_DOMAIN})? "
+                r"(?:est|pourrait etre|peut etre) "
+                r"(?:a vendre|en vente|disponible a l'achat)\b",
+                rf"\b{_DOMAIN} est (?:a vendre|en vente)\b",
+                r"\bacheter ce (?:nom de )?domaine\b",
+                r"\bce (?:nom de )?domaine est (?:parque|stationne)\b",
+                # de
+                rf"\b(?:diese|die) (?:domain|website|webseite)(?: {_DOMAIN})? "
+                r"(?:steht|konnte|kann) "
+                r"(?:(?:eventuell|moglicherweise) )?(?:zum verkauf|zu verkaufen|kauflich)",
+                rf"\b{_DOMAIN} (?:steht zum verkauf|ist zu verkaufen|kaufen)\b",
+                r"\bdiese domain kaufen\b",
+                r"\bdiese domain (?:ist|wurde) geparkt\b",
+            )
         )
-    )
+    ),
+    ("domain", "domein", "sale", "purchase", "parked", "sell", "koop", "vend", "vente", "achat")
+    + ("kauf",),
 )
 # A registrar's placeholder: the name is registered (or has lapsed), nothing is published.
-_PLACEHOLDER = re.compile(
-    "|".join(
-        f"(?:{p})"
-        for p in (
-            r"\b(?:this|the) domain(?: name)? (?:has been|is|was) registered (?:at|by|with|via|"
-            r"through)\b",
-            r"\b(?:deze|de) domein(?:naam)? is geregistreerd (?:bij|door|via)\b",
-            r"\bce (?:nom de )?domaine (?:a ete|est) (?:enregistre|reserve) (?:chez|par|aupres)\b",
-            r"\b(?:diese|die) domain (?:wurde|ist) (?:bei|uber|von) .{0,30}(?:registriert|"
-            r"reserviert)\b",
-            # a hoster's default page for a newly (re-)registered name
-            rf"\b(?:your|the|this) domain(?: name)?(?: {_DOMAIN})? (?:has been|was) "
-            r"(?:successfully )?(?:created|registered|activated)\b",
-            rf"\b(?:uw|je|deze|de) domein(?:naam)?(?: {_DOMAIN})? (?:is|werd) "
-            r"(?:succesvol |met succes )?(?:geregistreerd|aangemaakt|geactiveerd)\b",
-            rf"\b(?:votre|le|ce) (?:nom de )?domaine(?: {_DOMAIN})? a (?:bien )?ete "
-            r"(?:cree|enregistre|reserve|active)\b",
-            rf"\b(?:ihre|diese|die) domain(?: {_DOMAIN})? (?:wurde|ist) (?:erfolgreich )?"
-            r"(?:registriert|eingerichtet|angelegt)\b",
-            # a lapsed domain's registrar notice
-            rf"\b(?:this|the) domain(?: name)?(?: {_DOMAIN})? (?:has )?expired\b",
-            r"\bpending (?:renewal or deletion|deletion)\b",
-            rf"\b(?:deze|de) domein(?:naam)?(?: {_DOMAIN})? is verlopen\b",
-            rf"\bce (?:nom de )?domaine(?: {_DOMAIN})? (?:a|est) expire\b",
-            rf"\b(?:diese|die) domain(?: {_DOMAIN})? ist abgelaufen\b",
+_PLACEHOLDER = Phrases(
+    re.compile(
+        "|".join(
+            f"(?:{p})"
+            for p in (
+                r"\b(?:this|the) domain(?: name)? (?:has been|is|was) registered (?:at|by|with|via|"
+                r"through)\b",
+                r"\b(?:deze|de) domein(?:naam)? is geregistreerd (?:bij|door|via)\b",
+                r"\bce (?:nom de )?domaine (?:a ete|est) (?:enregistre|reserve) "
+                r"(?:chez|par|aupres)\b",
+                r"\b(?:diese|die) domain (?:wurde|ist) (?:bei|uber|von) .{0,30}(?:registriert|"
+                r"reserviert)\b",
+                # a hoster's default page for a newly (re-)registered name
+                rf"\b(?:your|the|this) domain(?: name)?(?: {_DOMAIN})? (?:has been|was) "
+                r"(?:successfully )?(?:created|registered|activated)\b",
+                rf"\b(?:uw|je|deze|de) domein(?:naam)?(?: {_DOMAIN})? (?:is|werd) "
+                r"(?:succesvol |met succes )?(?:geregistreerd|aangemaakt|geactiveerd)\b",
+                rf"\b(?:votre|le|ce) (?:nom de )?domaine(?: {_DOMAIN})? a (?:bien )?ete "
+                r"(?:cree|enregistre|reserve|active)\b",
+                rf"\b(?:ihre|diese|die) domain(?: {_DOMAIN})? (?:wurde|ist) (?:erfolgreich )?"
+                r"(?:registriert|eingerichtet|angelegt)\b",
+                # a lapsed domain's registrar notice
+                rf"\b(?:this|the) domain(?: name)?(?: {_DOMAIN})? (?:has )?expired\b",
+                r"\bpending (?:renewal or deletion|deletion)\b",
+                rf"\b(?:deze|de) domein(?:naam)?(?: {_DOMAIN})? is verlopen\b",
+                rf"\bce (?:nom de )?domaine(?: {_DOMAIN})? (?:a|est) expire\b",
+                rf"\b(?:diese|die) domain(?: {_DOMAIN})? ist abgelaufen\b",
+            )
         )
-    )
+    ),
+    ("domain", "domein", "pending"),
 )
-_RELATED = re.compile(
-    r"\b(?:related (?:searches|links|search)|sponsored (?:listings|links|results)|"
-    r"gerelateerde (?:zoekopdrachten|links|zoektermen)|gesponsorde (?:links|koppelingen)|"
-    r"recherches (?:associees|connexes)|liens (?:commerciaux|sponsorises)|"
-    r"ahnliche (?:suchen|suchanfragen|links)|verwandte (?:suchen|suchanfragen|links)|"
-    r"gesponserte links)\b"
+_RELATED = Phrases(
+    re.compile(
+        r"\b(?:related (?:searches|links|search)|sponsored (?:listings|links|results)|"
+        r"gerelateerde (?:zoekopdrachten|links|zoektermen)|gesponsorde (?:links|koppelingen)|"
+        r"recherches (?:associees|connexes)|liens (?:commerciaux|sponsorises)|"
+        r"ahnliche (?:suchen|suchanfragen|links)|verwandte (?:suchen|suchanfragen|links)|"
+        r"gesponserte links)\b"
+    ),
+    ("relat", "sponsor", "sponser", "recherches", "liens", "ahnliche", "verwandte"),
 )
 
 # A page whose for-sale sentence is somewhere in a long text is about domain sales.

@@ -35,16 +35,16 @@ def _host(url: str) -> str:
 def video_id(url: str) -> str | None:
     """The 11-character video id of a YouTube URL (watch?v=, youtu.be/, embed/, shorts/,
     live/, v/), or None: not YouTube, a playlist without a video, a channel."""
+    host = _host(url)
+    if host != "youtu.be" and host not in _YOUTUBE_HOSTS:
+        return None  # most URLs: settled by the (cached) host alone
     try:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    host = _host(url)
     if host == "youtu.be":
         candidate = parts.path.strip("/").split("/", 1)[0]
         return candidate if _ID.fullmatch(candidate) else None
-    if host not in _YOUTUBE_HOSTS:
-        return None
     if parts.path.rstrip("/") == "/watch":
         values = parse_qs(parts.query).get("v", [])
         return values[0] if values and _ID.fullmatch(values[0]) else None

@@ -6,6 +6,7 @@ crawler calls; the format modules can be used on their own.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -33,6 +34,7 @@ _ESSENCE = re.compile(rf"^({_TOKEN}/{_TOKEN})$")
 _CHARSET = re.compile(r"""(?:^|;)\s*charset\s*=\s*(?:"([^"]*)"|'([^']*)'|([^;,\s]*))""", re.I)
 
 
+@functools.lru_cache(maxsize=512)  # a run sees a handful of distinct headers, 4 times a page
 def media_type(content_type_header: str | None) -> tuple[str | None, str | None]:
     """(media type lower-cased, charset parameter) of a Content-Type header value.
 

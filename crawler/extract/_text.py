@@ -14,7 +14,7 @@ _TAG = re.compile(r"</?[A-Za-z!/][^<>]*>?")
 
 # Invisible characters that would otherwise glue or split words: controls that are not
 # whitespace, soft hyphen, zero-width space/joiners, word joiner and a stray BOM.
-_INVISIBLE = dict.fromkeys(
+INVISIBLE = dict.fromkeys(
     [c for c in range(0xA0) if (c < 0x20 or c >= 0x7F) and not chr(c).isspace()]
     + [0xAD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
 )
@@ -22,7 +22,7 @@ _INVISIBLE = dict.fromkeys(
 
 def collapse_whitespace(text: str) -> str:
     """Drop invisible characters; collapse each run of whitespace (incl. nbsp) to one space."""
-    return " ".join(text.translate(_INVISIBLE).split())
+    return " ".join(text.translate(INVISIBLE).split())
 
 
 def tidy_title(text: str | None, max_chars: int = TITLE_MAX_CHARS) -> str | None:

@@ -26,6 +26,7 @@ and "us-ascii" mean windows-1252, which is what browsers decode them as.
 from __future__ import annotations
 
 import codecs
+import functools
 from collections.abc import Iterator
 
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
@@ -109,6 +110,9 @@ def _declared(body: bytes, http_charset: str | None) -> Iterator[str | None]:
     yield _canonical(html_body_declared_encoding(body), from_meta=True)
 
 
+# The crawl decodes each page twice, for the extractor and the detectors: the second time
+# is a cache hit (a body hashes once; a hit compares it with memcmp).
+@functools.lru_cache(maxsize=2)
 def decode_html(body: bytes, http_charset: str | None) -> tuple[str, str]:
     """Decode an HTML body; return (text, Python name of the encoding used).
 
