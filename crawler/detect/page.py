@@ -165,6 +165,9 @@ _ASCII_SEPARATORS = str.maketrans(
 )
 
 
+# A page's title and heading are folded by every detector. What is folded is short (titles,
+# headings, the text of pages under 300 words), so the cache stays small.
+@functools.lru_cache(maxsize=256)
 def fold(text: str) -> str:
     """Lower case, accents dropped, one kind of apostrophe, whitespace collapsed: the form
     every phrase pattern here is written against ("Vidéo non disponible" -> "video non
