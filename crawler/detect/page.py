@@ -161,7 +161,7 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # apostrophe separates words (re's findall costs ~2.5 k instructions a word; translate and
 # split, ~0.1 k).
 _ASCII_SEPARATORS = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if not (c.isascii() and c.isalnum()) and c != "'"}
+    {c: " " for c in map(chr, range(128)) if not c.isalnum() and c != "'"}
 )
 
 

@@ -136,8 +136,10 @@ _FOR_SALE = Phrases(
             )
         )
     ),
-    ("domain", "domein", "sale", "purchase", "parked", "sell", "koop", "vend", "vente", "achat")
-    + ("kauf",),
+    (
+        *("domain", "domein", "sale", "purchase", "parked", "sell"),
+        *("koop", "vend", "vente", "achat", "kauf"),
+    ),
 )
 # A registrar's placeholder: the name is registered (or has lapsed), nothing is published.
 _PLACEHOLDER = Phrases(
