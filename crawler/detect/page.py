@@ -221,7 +221,7 @@ def words(text: str) -> list[str]:
     return [w for token in tokens for w in (_WORD.findall(token) if "'" in token else [token])]
 
 
-@functools.lru_cache(maxsize=4096)  # the detectors ask for the same few URLs' hosts
+@functools.lru_cache(maxsize=256)  # the detectors ask for the same few URLs' hosts
 def host_of(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").rstrip(".")
