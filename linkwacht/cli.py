@@ -6,6 +6,8 @@ Exit codes: 0 all fine, 1 a link is broken (or invalid), 2 usage or configuratio
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,11 @@ class Context:
         return load_config(self.config_path, overrides={"db": self.db, **overrides})
 
     def store(self, config: Config) -> Store:
-        return Store.open(config.db_url)
+        store = Store.open(config.db_url)
+        # Closed when the command ends, however it ends: its connections are released
+        # (and SQLite's write-ahead log folded back) before the process goes.
+        click.get_current_context().call_on_close(store.close)
+        return store
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -300,5 +306,29 @@ main.add_command(schedule)
 main.add_command(ack)
 
 
+def run() -> None:
+    """The console entry point: ``main``, in a process that ends as soon as it is done.
+
+    The interpreter's own shutdown frees every object one at a time: 0.2 s after a check
+    of 2,000 URLs, a sixth of the run's fixed cost (which a polite run pays in wall time).
+    By then every command has committed and closed what it opened (see ``Context.store``),
+    and the exit handlers (logging's flush among them) still run here."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:  # sys.exit("message"): printed, status 1, as the interpreter would
+            print(exc.code, file=sys.stderr)
+            code = 1
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # a profiler or debugger writes its findings at the normal end
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()  # what Python runs before it exits
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    run()
