@@ -258,17 +258,34 @@ class Store:
             )
 
         with self._write() as session:
-            rows = {row.id: row for row in session.scalars(select(EntryRow))}
-            if not entries and any(not row.retired for row in rows.values()):
+            # The stored entries as plain tuples first; only those that change are loaded
+            # as objects (a nightly run mostly finds the file as it was: none are).
+            current = {
+                row.id: row
+                for row in session.execute(
+                    select(EntryRow.id, EntryRow.retired, EntryRow.position, *_TRACKED_COLUMNS)
+                )
+            }
+            if not entries and any(not row.retired for row in current.values()):
                 # Almost certainly a misread file, not a register that was emptied.
                 raise StoreError(f"{source}: the register has no entries; nothing was retired")
+            present = {e.id for e in entries}
+            changing = [
+                e.id
+                for position, e in enumerate(entries)
+                if e.id in current and _entry_differs(current[e.id], e, position)
+            ]
+            changing += [i for i, row in current.items() if i not in present and not row.retired]
+            rows = _entry_rows(session, changing)
             for position, entry in enumerate(entries):
-                row = rows.get(entry.id)
-                if row is None:
+                if entry.id not in current:
                     session.add(_new_entry_row(entry, position, now))
                     record(entry.id, "added", None, entry.url)
                     report.added.append(entry)
                     continue
+                row = rows.get(entry.id)
+                if row is None:
+                    continue  # as stored
                 if row.retired:
                     row.retired, row.retired_at = False, None
                     record(entry.id, "reactivated", None, entry.url)
@@ -288,7 +305,6 @@ class Store:
                     report.changed.append(FieldChange(entry.id, name, old, new))
                 if row.position != position:
                     row.position = position
-            present = {e.id for e in entries}
             for row in sorted(rows.values(), key=lambda r: r.position):
                 if row.id in present or row.retired:
                     continue
@@ -307,11 +323,13 @@ class Store:
 
     def active_entries(self) -> list[Entry]:
         """The entries currently in the register, in register order."""
-        with self._read() as session:
-            rows = session.scalars(
-                select(EntryRow).where(EntryRow.retired.is_(False)).order_by(EntryRow.position)
-            )
-            return [_entry(row) for row in rows]
+        query = (
+            select(EntryRow.id, EntryRow.section, EntryRow.category, EntryRow.title, EntryRow.url)
+            .where(EntryRow.retired.is_(False))
+            .order_by(EntryRow.position)
+        )
+        with self._read() as session:  # plain rows: no ORM object per entry
+            return [Entry(*row) for row in session.execute(query)]
 
     def list_entries(
         self,
@@ -744,6 +762,30 @@ def _new_entry_row(entry: Entry, position: int, now: datetime) -> EntryRow:
         last_seen_in_register=now,
         retired=False,
     )
+
+
+_TRACKED_COLUMNS = tuple(getattr(EntryRow, name) for name in TRACKED_FIELDS)
+_ID_CHUNK = 500  # ids per IN (...): well under every backend's limit on parameters
+
+
+def _entry_differs(stored: Any, entry: Entry, position: int) -> bool:
+    """Whether syncing ``entry`` changes its stored row (a tuple of id, retired, position
+    and the tracked fields)."""
+    return (
+        stored.retired
+        or stored.position != position
+        or any(getattr(stored, name) != getattr(entry, name) for name in TRACKED_FIELDS)
+    )
+
+
+def _entry_rows(session: Session, ids: Sequence[int]) -> dict[int, EntryRow]:
+    rows: dict[int, EntryRow] = {}
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        rows.update(
+            (row.id, row) for row in session.scalars(select(EntryRow).where(EntryRow.id.in_(chunk)))
+        )
+    return rows
 
 
 def _entry(row: EntryRow) -> Entry:
