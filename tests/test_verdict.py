@@ -178,3 +178,23 @@ def test_nothing_listens_behind_the_administrators_back() -> None:
     assert settings["DOWNLOAD_VERIFY_CERTIFICATES"] is True
     assert settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
     assert "linkwacht" in settings["USER_AGENT"] and "+http" in settings["USER_AGENT"]
+
+
+def test_scrapy_runs_exactly_the_components_we_list() -> None:
+    # Given whole as *_BASE, so Scrapy never imports the ones switched off (it would, to
+    # merge them); a name Scrapy does not know is refused rather than silently left on.
+    from scrapy.settings import Settings
+
+    from crawler.config import CheckConfig
+    from crawler.fetch.settings import _components, scrapy_settings
+
+    settings = Settings(scrapy_settings(CheckConfig()))
+    downloader = settings.getwithbase("DOWNLOADER_MIDDLEWARES")
+    assert "crawler.fetch.robots.SafeRobotsTxtMiddleware" in downloader
+    assert "crawler.fetch.defaults.RequestDefaultsMiddleware" in downloader
+    assert "scrapy.downloadermiddlewares.cookies.CookiesMiddleware" not in downloader
+    assert "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" not in downloader
+    assert "scrapy.extensions.telnet.TelnetConsole" not in settings.getwithbase("EXTENSIONS")
+    assert "scrapy.extensions.closespider.CloseSpider" in settings.getwithbase("EXTENSIONS")
+    with pytest.raises(ValueError, match=r"not among Scrapy's components: scrapy\.nope\.Nope"):
+        _components("EXTENSIONS", {"scrapy.nope.Nope": None})

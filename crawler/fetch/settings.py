@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from crawler.config import CheckConfig
 from crawler.fetch import defaults
 
@@ -47,47 +49,56 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         "HTTPERROR_ALLOW_ALL": True,
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
         # Only the components a link check needs: each one costs CPU on every request.
-        "DOWNLOADER_MIDDLEWARES": {
-            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "crawler.fetch.robots.SafeRobotsTxtMiddleware": 100,
-            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
-            "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
-            "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
-            "crawler.fetch.proxy.ConfiguredProxyMiddleware": 750,
-            "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
-            # Four of Scrapy's, in one: every middleware costs every request a step.
-            **dict.fromkeys(defaults.REPLACES),
-            "crawler.fetch.defaults.RequestDefaultsMiddleware": 590,
-            # Off by the settings below anyway: not even imported.
-            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-        },
-        "SPIDER_MIDDLEWARES": {
-            # Every status reaches the spider (no HTTPERROR_ALLOW_ALL needed without it).
-            "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
-            # It only marks start requests (meta "is_start_request"), which nothing reads;
-            # with no spider middleware left, Scrapy hands callback output on unwrapped.
-            "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
-            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
-        },
-        "EXTENSIONS": {
-            "scrapy.extensions.corestats.CoreStats": None,
-            "scrapy.extensions.memdebug.MemoryDebugger": None,
-            "scrapy.extensions.feedexport.FeedExporter": None,
-            "scrapy.extensions.spiderstate.SpiderState": None,
-            "scrapy.extensions.throttle.AutoThrottle": None,
-            # Off anyway (settings below): not even loaded, that is start-up time saved.
-            "scrapy.extensions.remote_control.RemoteControl": None,
-            "scrapy.extensions.telnet.TelnetConsole": None,
-            "scrapy.extensions.memusage.MemoryUsage": None,
-            "scrapy.extensions.logstats.LogStats": None,
-        },
+        **_components(
+            "DOWNLOADER_MIDDLEWARES",
+            {
+                "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                "crawler.fetch.robots.SafeRobotsTxtMiddleware": 100,
+                "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+                "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+                "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+                "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+                "crawler.fetch.proxy.ConfiguredProxyMiddleware": 750,
+                "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+                # Four of Scrapy's, in one: every middleware costs every request a step.
+                **dict.fromkeys(defaults.REPLACES),
+                "crawler.fetch.defaults.RequestDefaultsMiddleware": 590,
+                # Off by the settings below anyway.
+                "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+                "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+                "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+                "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+            },
+        ),
+        **_components(
+            "SPIDER_MIDDLEWARES",
+            {
+                # Every status reaches the spider (no HTTPERROR_ALLOW_ALL needed without it).
+                "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
+                # It only marks start requests (meta "is_start_request"), which nothing reads;
+                # with no spider middleware left, Scrapy hands callback output on unwrapped.
+                "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
+                "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+                "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+                "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+                "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+            },
+        ),
+        **_components(
+            "EXTENSIONS",
+            {
+                "scrapy.extensions.corestats.CoreStats": None,
+                "scrapy.extensions.memdebug.MemoryDebugger": None,
+                "scrapy.extensions.feedexport.FeedExporter": None,
+                "scrapy.extensions.spiderstate.SpiderState": None,
+                "scrapy.extensions.throttle.AutoThrottle": None,
+                # Off anyway (settings below).
+                "scrapy.extensions.remote_control.RemoteControl": None,
+                "scrapy.extensions.telnet.TelnetConsole": None,
+                "scrapy.extensions.memusage.MemoryUsage": None,
+                "scrapy.extensions.logstats.LogStats": None,
+            },
+        ),
         # Off: nothing may listen on a port or write state behind the administrator's back.
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
@@ -103,3 +114,22 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }
     return settings
+
+
+def _components(name: str, changes: dict[str, int | None]) -> dict[str, dict[str, int]]:
+    """Scrapy's default components for ``name`` (DOWNLOADER_MIDDLEWARES, ...) with our
+    ``changes`` (None: off), given to Scrapy whole, as ``name_BASE``.
+
+    Given as ``name`` itself, the changes would be merged with the base by Scrapy, which
+    imports every key to do it, those switched off included: the cookie middleware alone
+    takes 70 ms to import (a public-suffix library and requests), the remote-control
+    extension 30 ms, start-up that a polite run spends before its first request."""
+    base: dict[str, int] = getattr(default_settings, f"{name}_BASE")
+    unknown = [key for key, order in changes.items() if order is None and key not in base]
+    if unknown:  # a component renamed by a Scrapy upgrade would otherwise stay on
+        raise ValueError(f"{name}: not among Scrapy's components: {', '.join(unknown)}")
+    merged = {**base, **changes}
+    return {
+        f"{name}_BASE": {key: order for key, order in merged.items() if order is not None},
+        name: {},
+    }
