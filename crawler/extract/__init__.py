@@ -7,14 +7,35 @@ crawler calls; the format modules can be used on their own.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from crawler.extract.charset import decode_html
-from crawler.extract.html import extract_html
-from crawler.extract.language import detect_language
-from crawler.extract.pdf import extract_pdf, extract_pdf_isolated
 from crawler.model import Extraction
+
+if TYPE_CHECKING:
+    from crawler.extract.html import extract_html
+    from crawler.extract.language import detect_language
+    from crawler.extract.pdf import extract_pdf, extract_pdf_isolated
+
+# The readers load on first use: BeautifulSoup and the language detector take 0.15 s to
+# import, which a polite check would otherwise spend before its first request.
+_LAZY = {
+    "extract_html": "crawler.extract.html",
+    "detect_language": "crawler.extract.language",
+    "extract_pdf": "crawler.extract.pdf",
+    "extract_pdf_isolated": "crawler.extract.pdf",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "HTML_TYPES",
@@ -91,6 +112,8 @@ def extract(
     charset = declared_charset or charset
 
     def html() -> Extraction:
+        from crawler.extract.html import extract_html
+
         return extract_html(
             body,
             content_type_charset=charset,
@@ -98,6 +121,8 @@ def extract(
         )
 
     def pdf() -> Extraction:
+        from crawler.extract.pdf import extract_pdf_isolated
+
         return extract_pdf_isolated(body, timeout_s=pdf_timeout, memory_mb=pdf_memory_mb)
 
     if _looks_like_pdf(body):
