@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract._text import normalise_language
-from crawler.extract.language import decide_language, detect_language, detector
+from crawler.extract.language import confirms, decide_language, detect_language, detector
 
 NL = (
     "De Federale Overheidsdienst Financiën informeert burgers en ondernemingen over belastingen, "
@@ -146,3 +146,37 @@ def test_decide_language(
     expected: tuple[str | None, str | None, tuple[str, ...]],
 ) -> None:
     assert decide_language(declared, source, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("declared", "text", "confirmed"),
+    [
+        ("nl", NL, True),
+        ("fr", FR, True),
+        ("en", EN, True),
+        ("de", DE, True),
+        # Another language, or one CLD2 does not give most of the text: no confirmation.
+        ("en", NL, False),
+        ("nl", DE, False),
+        ("en", NL[:120] + " " + EN[:120], False),
+        # Too little text to be sure of anything.
+        ("en", "Home", False),
+        ("nl", "Over ons", False),
+        # Text CLD2 refuses (a lone surrogate cannot be encoded): no opinion, no error.
+        ("nl", NL + "\udc80", False),
+    ],
+)
+def test_cld2_confirms_only_a_plain_match(declared: str, text: str, confirmed: bool) -> None:
+    assert confirms(declared, text) is confirmed
+
+
+def test_a_confirmed_declaration_needs_no_lingua(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.extract.language as language
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("lingua was asked")
+
+    monkeypatch.setattr(language, "detect_language", refuse)
+    assert decide_language("fr", "html_lang", FR) == ("fr", "html_lang", ())
+    with pytest.raises(AssertionError, match="lingua was asked"):
+        decide_language("en", "html_lang", FR)  # not confirmed: lingua decides
