@@ -9,6 +9,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.detect import (
     Detection,
@@ -712,6 +714,42 @@ def test_words_match_the_word_pattern_on_any_text() -> None:
     assert words("L’école n'est pas là: e-mail_adres 'quoted' rock'n'roll") == [
         "l'ecole", "n'est", "pas", "la", "e", "mail", "adres", "quoted", "rock'n'roll"
     ]  # fmt: skip
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+@settings(max_examples=3000, deadline=None)
+def test_folding_latin_letters_by_table_equals_decomposing(text: str) -> None:
+    # Stored fingerprints are made of folded words: the table must fold exactly as NFKD
+    # and dropping the combining marks do, whatever the text (accents, combining marks
+    # after a letter, other scripts, ligatures, fractions).
+    import unicodedata
+
+    from crawler.detect.page import _APOSTROPHES, _fold_letters
+    from crawler.extract._text import INVISIBLE
+
+    plain = text.translate({**_APOSTROPHES, **INVISIBLE})
+    plain = "".join(c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c))
+    assert _fold_letters(text) == plain.lower()
+
+
+def test_folding_every_character_alone_equals_decomposing() -> None:
+    import unicodedata
+
+    from crawler.detect.page import _APOSTROPHES, _fold_letters
+    from crawler.extract._text import INVISIBLE
+
+    table = {**_APOSTROPHES, **INVISIBLE}
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue  # surrogates: not characters
+        char = chr(code).translate(table)
+        decomposed = unicodedata.normalize("NFKD", char)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+        assert _fold_letters(chr(code)) == plain, hex(code)
+
+
+def test_folding_takes_accents_off_latin_letters() -> None:
+    assert fold("Élève CŒUR Straße café naïve ½ ﬁn") == "eleve cœur strasse cafe naive 1⁄2 fin"
 
 
 def _simhash_reference(features: list[str]) -> int:

@@ -56,7 +56,7 @@ def simhash64(features: Iterable[str]) -> int:
     feature's hash is its 8-byte BLAKE2b digest, read big-endian (stored fingerprints depend
     on exactly this: tests pin known values)."""
     digests: set[bytes] = set()
-    for feature in features:
+    for feature in set(features):  # a repeat is not hashed again (menus, footers, lists)
         hasher = _BLAKE2B_64.copy()
         hasher.update(feature.encode())
         digests.add(hasher.digest())
