@@ -456,7 +456,7 @@ def parse_html(text: str, base_url: str = "") -> PageDoc:
     if root is None:
         return EMPTY_DOC
 
-    title_element = root.find(".//title")
+    title_element = next(root.iter("title"), None)  # (find(".//title") walks in Python)
     title = _text(title_element)[:500] if title_element is not None else ""
     meta: dict[str, str] = {}
     for element in root.iter("meta"):
@@ -513,12 +513,20 @@ def parse_html(text: str, base_url: str = "") -> PageDoc:
     in_body = container is body
     boilerplate = list(container.iter(*_BOILERPLATE))
     boilerplate += [e for e in roles if e.tag not in _BOILERPLATE and _inside(e, container)]
+    dropped = False
     for element in boilerplate:
         if element is not container and _is_boilerplate(element, in_body):
             _drop(element)
-    main_text = _text(container)
-    main_link_words = _link_words(container)
-    heading = _first_text(list(container.iter("h1"))) or _first_text(list(container.iter("h2")))
+            dropped = True
+    body_words = word_count(visible_text)
+    if in_body and not dropped:  # the content is the body as read above (a plain page)
+        main_text, main_words, main_link_words, main_h1 = visible_text, body_words, link_words, h1
+    else:
+        main_text = _text(container)
+        main_words = word_count(main_text)
+        main_link_words = _link_words(container)
+        main_h1 = _first_text(list(container.iter("h1")))
+    heading = main_h1 or _first_text(list(container.iter("h2")))
 
     return PageDoc(
         title=title or None,
@@ -526,10 +534,10 @@ def parse_html(text: str, base_url: str = "") -> PageDoc:
         h1=h1,
         heading=heading or h1,
         main_text=main_text,
-        main_words=word_count(main_text),
+        main_words=main_words,
         main_link_words=main_link_words,
         visible_text=visible_text,
-        body_words=word_count(visible_text),
+        body_words=body_words,
         link_words=link_words,
         internal_links=internal,
         external_links=external,
