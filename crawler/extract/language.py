@@ -126,8 +126,8 @@ def decide_language(
         return declared, declared_source, ()
     if declared is not None and text:
         beginning = " ".join(text[: AGREE_CHARS * 2].split(maxsplit=AGREE_WORDS)[:AGREE_WORDS])
-        beginning = beginning[:AGREE_CHARS]
-        if word_count(beginning) >= MIN_WORDS and confirms(declared, beginning):
+        head = _sample(beginning, AGREE_CHARS)  # what lingua would read, below
+        if word_count(head) >= MIN_WORDS and confirms(declared, head):
             return declared, declared_source, ()  # CLD2 reads the beginning as declared
         if detect_language(beginning, AGREE_CHARS)[0] == declared:
             return declared, declared_source, ()  # the beginning agrees: no need to read on
