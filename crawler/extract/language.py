@@ -126,10 +126,10 @@ def decide_language(
         return declared, declared_source, ()
     if declared is not None and text:
         beginning = " ".join(text[: AGREE_CHARS * 2].split(maxsplit=AGREE_WORDS)[:AGREE_WORDS])
-        head = _sample(beginning, AGREE_CHARS)  # what lingua would read, below
+        head = _sample(beginning, AGREE_CHARS)  # both detectors read this (it is a sample)
         if word_count(head) >= MIN_WORDS and confirms(declared, head):
             return declared, declared_source, ()  # CLD2 reads the beginning as declared
-        if detect_language(beginning, AGREE_CHARS)[0] == declared:
+        if detect_language(head, AGREE_CHARS)[0] == declared:
             return declared, declared_source, ()  # the beginning agrees: no need to read on
     detected, confidence = detect_language(text) if text else (None, 0.0)
     if declared is None:
