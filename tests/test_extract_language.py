@@ -180,3 +180,17 @@ def test_a_confirmed_declaration_needs_no_lingua(monkeypatch: pytest.MonkeyPatch
     assert decide_language("fr", "html_lang", FR) == ("fr", "html_lang", ())
     with pytest.raises(AssertionError, match="lingua was asked"):
         decide_language("en", "html_lang", FR)  # not confirmed: lingua decides
+
+
+def test_collapsing_drops_exactly_the_invisible_characters_whatever_the_script() -> None:
+    # ASCII text and other text take different paths (translate, a regex): both must drop
+    # the same characters and keep every other one, next to ASCII or not.
+    from crawler.extract._text import INVISIBLE, collapse_whitespace
+
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000:
+            continue  # surrogates: not characters
+        for text in (f"a{chr(code)}b", f"é{chr(code)}b"):
+            assert collapse_whitespace(text) == " ".join(text.translate(INVISIBLE).split()), hex(
+                code
+            )

@@ -20,9 +20,15 @@ INVISIBLE = dict.fromkeys(
 )
 
 
+_INVISIBLE_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in INVISIBLE) + "]")
+
+
 def collapse_whitespace(text: str) -> str:
     """Drop invisible characters; collapse each run of whitespace (incl. nbsp) to one space."""
-    return " ".join(text.translate(INVISIBLE).split())
+    # translate() is fast on ASCII text only: on other text it looks each character up in
+    # the dict (~130 ns each), where the regex scans (~5 ns).
+    text = text.translate(INVISIBLE) if text.isascii() else _INVISIBLE_CHARS.sub("", text)
+    return " ".join(text.split())
 
 
 def tidy_title(text: str | None, max_chars: int = TITLE_MAX_CHARS) -> str | None:
