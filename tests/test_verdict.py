@@ -195,6 +195,7 @@ def test_scrapy_runs_exactly_the_components_we_list() -> None:
     assert "scrapy.downloadermiddlewares.cookies.CookiesMiddleware" not in downloader
     assert "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" not in downloader
     assert "scrapy.extensions.telnet.TelnetConsole" not in settings.getwithbase("EXTENSIONS")
-    assert "scrapy.extensions.closespider.CloseSpider" in settings.getwithbase("EXTENSIONS")
+    assert "scrapy.extensions.closespider.CloseSpider" not in settings.getwithbase("EXTENSIONS")
+    assert "scrapy.extensions.logcount.LogCount" in settings.getwithbase("EXTENSIONS")
     with pytest.raises(ValueError, match=r"not among Scrapy's components: scrapy\.nope\.Nope"):
         _components("EXTENSIONS", {"scrapy.nope.Nope": None})

@@ -13,6 +13,7 @@ body streams in, rather than by spider handlers on Scrapy's ``headers_received``
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import socket
@@ -164,6 +165,24 @@ class LinkwachtDownloadHandler(AiohttpDownloadHandler):
             verify=settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"),
             ca_bundle=settings.get("LINKWACHT_CA_BUNDLE", ""),
         )
+        self._transfers: set[asyncio.Task[Any]] = set()
+
+    async def download_request(self, request: Request) -> Response:
+        # Each transfer runs in a task of Scrapy's downloader, which a spider that stops
+        # waiting for it (the run's time budget is spent) cannot reach: close() stops it,
+        # rather than leave it to be destroyed with the event loop.
+        task = asyncio.current_task()
+        if task is not None:
+            self._transfers.add(task)
+        try:
+            return await super().download_request(request)
+        finally:
+            self._transfers.discard(task)  # type: ignore[arg-type]
+
+    async def close(self) -> None:
+        for task in self._transfers:
+            task.cancel()
+        await super().close()
 
     @asynccontextmanager
     async def _make_request(  # type: ignore[override]

@@ -41,7 +41,6 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         # Plain asyncio, no Twisted reactor: less work per request, and a loop that (unlike
         # the reactor) can run several crawls in one process (see crawler/fetch/pool.py).
         "TWISTED_REACTOR_ENABLED": False,
-        "CLOSESPIDER_TIMEOUT": check.run_budget,
         # Our spider follows redirects and retries itself (see spider.py).
         "REDIRECT_ENABLED": False,
         "METAREFRESH_ENABLED": False,
@@ -92,6 +91,8 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
                 "scrapy.extensions.feedexport.FeedExporter": None,
                 "scrapy.extensions.spiderstate.SpiderState": None,
                 "scrapy.extensions.throttle.AutoThrottle": None,
+                # The spider keeps the run's time budget itself (its workers stop on time).
+                "scrapy.extensions.closespider.CloseSpider": None,
                 # Off anyway (settings below).
                 "scrapy.extensions.remote_control.RemoteControl": None,
                 "scrapy.extensions.telnet.TelnetConsole": None,
