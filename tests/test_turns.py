@@ -85,3 +85,15 @@ def test_host_key(url: str, host: str) -> None:
 def test_a_share_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="per_host"):
         HostTurns([A1], per_host=0)
+
+
+def test_a_spider_given_no_urls_ends_at_once() -> None:
+    from crawler.config import CheckConfig
+    from crawler.fetch.spider import CheckSpider
+
+    spider = CheckSpider(urls=[], sink=lambda *_: None, check=CheckConfig())
+
+    async def requests() -> list[object]:
+        return [request async for request in spider.start()]
+
+    assert asyncio.run(asyncio.wait_for(requests(), 5.0)) == []

@@ -97,6 +97,8 @@ class CheckSpider(scrapy.Spider):
             asyncio.ensure_future(self._worker(turns))
             for _ in range(min(self.check.concurrency, len(self.urls)))
         ]
+        if not workers:  # an empty register: nothing to wait for
+            return
         try:
             _, late = await asyncio.wait(workers, timeout=self.check.run_budget)
         finally:  # on time, or stopped (SIGTERM): what is under way is cancelled
