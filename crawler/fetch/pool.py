@@ -29,10 +29,10 @@ from dataclasses import asdict
 from itertools import zip_longest
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
 
 from crawler.config import CheckConfig, Config
 from crawler.fetch import wire
+from crawler.fetch.turns import host_key
 from crawler.model import Extraction, Fetch
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def shard_by_host(urls: Sequence[str], workers: int) -> list[list[str]]:
     """
     by_host: dict[str, list[str]] = defaultdict(list)
     for url in urls:
-        by_host[(urlsplit(url).hostname or "").lower()].append(url)
+        by_host[host_key(url)].append(url)
     groups: list[list[list[str]]] = [[] for _ in range(max(1, min(workers, len(by_host))))]
     sizes = [0] * len(groups)
     for _host, group in sorted(by_host.items(), key=lambda kv: -len(kv[1])):
