@@ -17,13 +17,10 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         "USER_AGENT": check.user_agent,
         "ROBOTSTXT_OBEY": check.robots_txt,
         "ROBOTSTXT_USER_AGENT": "linkwacht",
-        "CONCURRENT_REQUESTS": check.concurrency,
+        "CONCURRENT_REQUESTS": check.concurrency,  # sizes the handler's connection pool
         "CONCURRENT_REQUESTS_PER_DOMAIN": check.per_host_concurrency,
         "DOWNLOAD_DELAY": check.per_host_delay,
         "DOWNLOAD_DELAY_JITTER": 0,  # the delay is a promise to the site owner
-        # Our callbacks yield at most one request and no items: Scrapy would otherwise start
-        # CONCURRENT_ITEMS (100) asyncio tasks per response to consume that output.
-        "CONCURRENT_ITEMS": 1,
         "DOWNLOAD_TIMEOUT": check.timeout,
         # Network caps: our handler stops reading at the per-type caps; this is the
         # backstop, and HttpCompressionMiddleware applies it to the decompressed size.
@@ -45,8 +42,9 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         "REDIRECT_ENABLED": False,
         "METAREFRESH_ENABLED": False,
         "RETRY_ENABLED": False,
-        "HTTPERROR_ALLOW_ALL": True,
-        "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
+        # No request goes through Scrapy's scheduler or scraper (the spider's workers call
+        # the downloader, see spider.py): their settings (duplicate filter, item
+        # concurrency) are left as they are, and no spider middleware is loaded.
         # Only the components a link check needs: each one costs CPU on every request.
         **_components(
             "DOWNLOADER_MIDDLEWARES",
@@ -72,10 +70,7 @@ def scrapy_settings(check: CheckConfig) -> dict[str, Any]:
         **_components(
             "SPIDER_MIDDLEWARES",
             {
-                # Every status reaches the spider (no HTTPERROR_ALLOW_ALL needed without it).
                 "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
-                # It only marks start requests (meta "is_start_request"), which nothing reads;
-                # with no spider middleware left, Scrapy hands callback output on unwrapped.
                 "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
                 "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
                 "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
