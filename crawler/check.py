@@ -81,8 +81,8 @@ def run_check(
     results: dict[int, CheckResult] = {}
     failed: dict[str, Fetch] = {}  # only failures are kept: the outage may re-judge them
     reached: dict[str, bool] = {}  # host -> answered at least once
-    batch = _Batch(store, run_id)
     drift_watch = _DriftWatch(store.first_snapshots() if check.detectors else {})
+    batch = _Batch(store, run_id, drift_watch)
 
     def judged(entry: Entry, fetch: Fetch, extraction: Extraction) -> CheckResult:
         result = make_result(entry, fetch, extraction, max_redirects=check.max_redirects)
@@ -128,7 +128,6 @@ def run_check(
     except RunInterrupted:
         _ignore_signals()  # a second Ctrl-C must not stop us from recording the abort
         batch.flush()
-        store.save_first_snapshots(drift_watch.new)
         message = "aborted: stopped by a signal before the run finished"
         store.abort_run(run_id, message)
         kept = [results[e.id] for e in entries if e.id in results]
@@ -151,7 +150,6 @@ def run_check(
                 batch.add(redone)
                 results[entry.id] = redone
         batch.flush()
-    store.save_first_snapshots(drift_watch.new)
     store.finish_run(run_id, state, message or None)
     ordered = [results[e.id] for e in entries if e.id in results]
     counts = dict(Counter(r.status.value for r in ordered))
@@ -284,11 +282,15 @@ def _offer_archived_copies(
 
 class _DriftWatch:
     """Compares each page with the page first seen at the entry's URL (and with the
-    register's title); remembers the first-seen pages this run adds."""
+    register's title); holds the first-seen pages this run adds until they are stored."""
 
     def __init__(self, firsts: dict[int, PageSnapshot]) -> None:
         self.firsts = firsts
-        self.new: dict[int, PageSnapshot] = {}
+        self.new: dict[int, PageSnapshot] = {}  # not stored yet
+
+    def take_new(self) -> dict[int, PageSnapshot]:
+        new, self.new = self.new, {}
+        return new
 
     def note(self, entry: Entry, result: CheckResult, extraction: Extraction) -> CheckResult:
         if extraction.fingerprint is None or result.status not in (Status.OK, Status.REDIRECTED):
@@ -322,10 +324,19 @@ class _DriftWatch:
 class _Batch:
     """Results are committed as they arrive, a few at a time: at most ``size`` results or
     ``seconds`` old, so a killed run loses at most that much and a fast crawl is not slowed
-    by one commit per URL."""
+    by one commit per URL. The first-seen pages go with them: a killed run keeps those of
+    the pages it stored, and a finished one has none left to write after its last answer."""
 
-    def __init__(self, store: Store, run_id: int, size: int = 100, seconds: float = 0.5):
+    def __init__(
+        self,
+        store: Store,
+        run_id: int,
+        drift_watch: _DriftWatch | None = None,
+        size: int = 100,
+        seconds: float = 0.5,
+    ):
         self.store, self.run_id, self.size, self.seconds = store, run_id, size, seconds
+        self.drift_watch = drift_watch
         self.items: list[CheckResult] = []
         self.since = time.monotonic()
 
@@ -344,6 +355,8 @@ class _Batch:
         if self.items:
             self.store.add_results(self.run_id, self.items)
             self.items = []
+        if self.drift_watch is not None and self.drift_watch.new:
+            self.store.save_first_snapshots(self.drift_watch.take_new())
 
 
 def make_result(

@@ -338,6 +338,8 @@ def test_a_stopped_run_keeps_its_results_and_is_marked_aborted(
     kept = store.results_for_run(run.id)
     assert [r.entry_id for r in kept] == [1]
     assert kept[0].status is Status.OK
+    # The page as first seen is stored with its result: the next run compares with it.
+    assert store.first_snapshots()[1].url == by_name["html_nl"]
 
 
 # -- confirmation, budget, trust, proxy, Retry-After -------------------------------------
