@@ -7,8 +7,10 @@ Exit codes: 0 all fine, 1 a link is broken (or invalid), 2 usage or configuratio
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,36 @@ class Context:
         return store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group some of whose commands live elsewhere (``name -> "module:attribute"``) and are
+    imported only when used or listed: the reports' commands bring Babel and Jinja2, which
+    a check would otherwise load before its first request."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    lazy={
+        "report": "reports.cli:report_cmd",  # reports, fix list, serve
+        "serve": "reports.cli:serve_cmd",
+        "export": "reports.cli:export",
+        "schedule": "scheduler.cli:schedule",  # schedule, ack
+        "ack": "scheduler.cli:ack",
+    },
+)
 @click.option(
     "--config",
     "config_path",
@@ -55,7 +86,7 @@ def main(ctx: click.Context, config_path: str | None, db: str | None) -> None:
 # -- register ----------------------------------------------------------------------------
 
 
-@main.group()
+@main.group(cls=LazyGroup, lazy={"apply": "reports.cli:apply_cmd"})
 def register() -> None:
     """Import and list the register's entries."""
 
@@ -286,24 +317,6 @@ def check(
     except Exception as exc:  # the run is stored; a report problem must not change the verdict
         click.echo(f"linkwacht: warning: the report could not be written: {exc}", err=True)
     sys.exit(outcome.exit_code)
-
-
-# -- reports, fix list, serve (reports/cli.py) -----------------------------------------------
-
-from reports.cli import apply_cmd, export, report_cmd, serve_cmd  # noqa: E402
-
-main.add_command(report_cmd)
-main.add_command(serve_cmd)
-main.add_command(export)
-register.add_command(apply_cmd)
-
-
-# -- schedule, ack (scheduler/cli.py) ------------------------------------------------------
-
-from scheduler.cli import ack, schedule  # noqa: E402
-
-main.add_command(schedule)
-main.add_command(ack)
 
 
 def run() -> None:

@@ -37,7 +37,10 @@ def run(db: str, *args: str) -> tuple[int, str, str]:
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [prefix]
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # commands imported when used are listed too
+        command = group.get_command(ctx, name)
+        assert command is not None, f"{(*prefix, name)} is listed but cannot be loaded"
         if isinstance(command, click.Group):
             found += all_commands(command, (*prefix, name))
         else:
@@ -52,7 +55,7 @@ def test_every_command_explains_itself(path: tuple[str, ...]) -> None:
     assert "Usage:" in result.stdout
     command = main
     for name in path:
-        command = command.commands[name]  # type: ignore[attr-defined]
+        command = command.get_command(click.Context(command), name)  # type: ignore[attr-defined]
     assert command.help and len(command.help) > 20, f"{path} has no real help text"
 
 
