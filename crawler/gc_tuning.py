@@ -17,6 +17,16 @@ import gc
 YOUNG_THRESHOLD = 20_000
 
 
+def relax_for_start_up() -> None:
+    """Call first thing in a command-line process, before its heavy imports: they make
+    ~170,000 objects that live as long as the process and hardly any garbage, yet at the
+    default threshold the collector walks them some 240 times before a check's first
+    request (30-45 ms). The young generation stays at YOUNG_THRESHOLD for the process's
+    life, as :func:`tune_for_a_long_run` leaves it."""
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+
+
 def tune_for_a_long_run() -> None:
     """Call once the long-lived objects exist (after start-up, before the crawl). Garbage
     still uncollected is frozen with them: a little start-up litter, not worth the full

@@ -15,7 +15,6 @@ import click
 
 from crawler.config import ConfigError
 from crawler.register import RegisterError
-from crawler.store.db import StoreError
 
 EXIT_USAGE = 2
 
@@ -28,6 +27,10 @@ def fail(message: str) -> NoReturn:
 @contextmanager
 def user_errors(*more: type[Exception]) -> Iterator[None]:
     """Configuration, register and database errors (and ``more``) end in ``fail``."""
+    # Here, not at the top: the store's package brings SQLAlchemy, which a command loads
+    # after the command line's start-up settings (linkwacht.cli.run) are in place.
+    from crawler.store.db import StoreError
+
     caught: tuple[type[Exception], ...] = (ConfigError, RegisterError, StoreError, *more)
     try:
         yield

@@ -12,14 +12,17 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from crawler.config import Config, load_config, validate_for_check
+from crawler.gc_tuning import relax_for_start_up
 from crawler.register import load_register
-from crawler.store.api import Store
 from crawler.usage import fail, user_errors
+
+if TYPE_CHECKING:
+    from crawler.store.api import Store
 
 
 class Context:
@@ -31,6 +34,8 @@ class Context:
         return load_config(self.config_path, overrides={"db": self.db, **overrides})
 
     def store(self, config: Config) -> Store:
+        from crawler.store.api import Store  # SQLAlchemy: imported by the commands that use it
+
         store = Store.open(config.db_url)
         # Closed when the command ends, however it ends: its connections are released
         # (and SQLite's write-ahead log folded back) before the process goes.
@@ -326,6 +331,7 @@ def run() -> None:
     of 2,000 URLs, a sixth of the run's fixed cost (which a polite run pays in wall time).
     By then every command has committed and closed what it opened (see ``Context.store``),
     and the exit handlers (logging's flush among them) still run here."""
+    relax_for_start_up()
     try:
         main()
         code = 0

@@ -65,3 +65,24 @@ def test_a_long_run_freezes_start_up_objects_and_collects_young_ones_less_often(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_the_command_line_loads_the_heavy_libraries_after_its_start_up_gc_setting(
+    tmp_path: Path,
+) -> None:
+    # Importing the command line is cheap; SQLAlchemy (and Scrapy, the reports) load when a
+    # command runs, after run() raised the collector's young threshold for the imports.
+    db = f"sqlite:///{tmp_path / 'gc.db'}"
+    code = (
+        "import atexit, gc, sys; from linkwacht import cli; "
+        "early = [m for m in ('sqlalchemy', 'scrapy', 'reports.cli') if m in sys.modules]; "
+        "atexit.register(lambda: print(early, gc.get_threshold()[0], 'sqlalchemy' in sys.modules))"
+        "; "
+        f"sys.argv = ['linkwacht', '--db', {db!r}, 'runs']; cli.run()"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    from crawler.gc_tuning import YOUNG_THRESHOLD
+
+    assert out.stdout.split() == ["[]", str(YOUNG_THRESHOLD), "True"]
