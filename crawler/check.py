@@ -331,7 +331,7 @@ class _Batch:
         self,
         store: Store,
         run_id: int,
-        drift_watch: _DriftWatch | None = None,
+        drift_watch: _DriftWatch,
         size: int = 100,
         seconds: float = 0.5,
     ):
@@ -355,7 +355,7 @@ class _Batch:
         if self.items:
             self.store.add_results(self.run_id, self.items)
             self.items = []
-        if self.drift_watch is not None and self.drift_watch.new:
+        if self.drift_watch.new:
             self.store.save_first_snapshots(self.drift_watch.take_new())
 
 

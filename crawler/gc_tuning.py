@@ -23,8 +23,7 @@ def relax_for_start_up() -> None:
     default threshold the collector walks them some 240 times before a check's first
     request (30-45 ms). The young generation stays at YOUNG_THRESHOLD for the process's
     life, as :func:`tune_for_a_long_run` leaves it."""
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+    _collect_young_less_often()
 
 
 def tune_for_a_long_run() -> None:
@@ -32,5 +31,9 @@ def tune_for_a_long_run() -> None:
     still uncollected is frozen with them: a little start-up litter, not worth the full
     collection (60 ms) it would take to find it."""
     gc.freeze()
+    _collect_young_less_often()
+
+
+def _collect_young_less_often() -> None:
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
