@@ -2,6 +2,7 @@
 
 Prints URLs/s, CPU seconds per 1,000 URLs and peak RSS (the whole process tree, sampled),
 and the same for a plain aiohttp fetch loop over the same URLs: the ceiling to close on.
+Run on the setup of one of the issue's targets, it says whether the (median) run meets it.
 
     python bench/check_bench.py                  # (a) 10,000 URLs, 50 hosts, 20 ms, 64 in flight
     python bench/check_bench.py --polite         # (b) 2,000 URLs, 50 hosts, 1 per host, 0.25 s
@@ -52,6 +53,47 @@ class Figures:
             f"CPU {self.cpu:6.1f} s = {1000 * self.cpu / self.urls:5.2f} ms/URL "
             f"({self.cpu:.1f} s per {self.urls:,} URLs)  peak RSS {self.peak_rss_mb:5.0f} MB"
         )
+
+
+# The issue's targets, for the setups it states them for (2 cores): (a) 10,000 URLs over 50
+# hosts, 20 ms per response, 64 in flight, politeness off; (b) 2,000 URLs over 50 hosts, one
+# request at a time per host, 0.25 s apart.
+A_SETUP = {"urls": 10_000, "hosts": 50, "latency_ms": 20.0, "in_flight": 64}
+B_SETUP = {"urls": 2_000, "hosts": 50, "latency_ms": 20.0, "delay": 0.25}
+A_MIN_URLS_PER_S = 600.0
+A_MAX_CPU_MS_PER_URL = 1.5
+A_MAX_RSS_MB = 150.0
+B_MAX_RATIO = 1.15
+
+
+def target_lines(setup: dict[str, float], polite: bool, check: Figures) -> list[str]:
+    """ "met"/"missed" for each target of the setup measured (the median run); none for a
+    setup the targets do not speak of."""
+
+    def line(name: str, met: bool, figure: str) -> str:
+        return f"target {name}: {'met' if met else 'MISSED'} ({figure})"
+
+    if not polite and all(setup.get(k) == v for k, v in A_SETUP.items()):
+        rate, cpu_ms = check.urls / check.wall, 1000 * check.cpu / check.urls
+        return [
+            line(f"(a) >= {A_MIN_URLS_PER_S:.0f} URLs/s", rate >= A_MIN_URLS_PER_S, f"{rate:.0f}"),
+            line(
+                f"(a) <= {A_MAX_CPU_MS_PER_URL} ms CPU per URL",
+                cpu_ms <= A_MAX_CPU_MS_PER_URL,
+                f"{cpu_ms:.2f} ms",
+            ),
+            line(
+                f"(a) <= {A_MAX_RSS_MB:.0f} MB peak RSS",
+                check.peak_rss_mb <= A_MAX_RSS_MB,
+                f"{check.peak_rss_mb:.0f} MB",
+            ),
+        ]
+    if polite and all(setup.get(k) == v for k, v in B_SETUP.items()):
+        ratio = check.wall / (setup["urls"] / setup["hosts"] * setup["delay"])
+        return [
+            line(f"(b) <= {B_MAX_RATIO}x the per-host bound", ratio <= B_MAX_RATIO, f"{ratio:.2f}x")
+        ]
+    return []
 
 
 def tree_rss_kb(pid: int) -> int:
@@ -304,6 +346,15 @@ def main() -> None:
                 f"per-host lower bound {per_host:.0f} URLs x {args.delay} s = {bound:.1f} s; "
                 f"linkwacht took {check.wall / bound:.2f}x of it"
             )
+        setup = {
+            "urls": urls_n,
+            "hosts": args.hosts,
+            "latency_ms": args.latency_ms,
+            "in_flight": args.in_flight,
+            "delay": args.delay,
+        }
+        for line in target_lines(setup, args.polite, check):
+            print(line)
         if not args.skip_baseline:
             import json
 
