@@ -67,8 +67,8 @@ B_MAX_RATIO = 1.15
 
 
 def target_lines(setup: dict[str, float], polite: bool, check: Figures) -> list[str]:
-    """ "met"/"missed" for each target of the setup measured (the median run); none for a
-    setup the targets do not speak of."""
+    """A line per target of the measured setup, saying "met" or "MISSED" (of the median
+    run); none for a setup the targets do not speak of."""
 
     def line(name: str, met: bool, figure: str) -> str:
         return f"target {name}: {'met' if met else 'MISSED'} ({figure})"
